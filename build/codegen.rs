@@ -1,0 +1,201 @@
+//! Writes the Rust that typify does not: the open sets as enums with an `Unknown` variant,
+//! and the model registry as tables plus the enum of typed results items.
+
+use crate::bundle::{discriminator_value, open_sets, Entry, Sources};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// `seeded-video` or `task_error` or `chat.completion` as `SeededVideo`, `TaskError`, `ChatCompletion`.
+pub fn pascal(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            let first = chars.next().expect("non-empty").to_ascii_uppercase();
+            std::iter::once(first).chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| format!(" {l}"));
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// One enum per open set: a variant per known value, and `Unknown(String)` for the rest, so
+/// typed parsing never fails on a value FoxAPI adds later.
+pub fn open_enums(sources: &Sources) -> TokenStream {
+    let enums = open_sets(&sources.defs).into_iter().map(|(name, values, description)| {
+        let ident = format_ident!("{}", name);
+        let variants: Vec<_> = values.iter().map(|v| format_ident!("{}", pascal(v))).collect();
+        let docs = values.iter().map(|v| format!(" `{v}`"));
+        let type_doc = doc(&description);
+        quote! {
+            #type_doc
+            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #ident {
+                #( #[doc = #docs] #variants, )*
+                /// A value this version of the contract does not know yet (a warning, not an error).
+                Unknown(::std::string::String),
+            }
+
+            impl #ident {
+                /// Every value the contract knows, in schema order.
+                pub const KNOWN: &'static [&'static str] = &[ #( #values ),* ];
+
+                /// The value as it appears on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( Self::#variants => #values, )*
+                        Self::Unknown(other) => other.as_str(),
+                    }
+                }
+
+                /// Whether the contract knows this value.
+                pub fn is_known(&self) -> bool {
+                    !matches!(self, Self::Unknown(_))
+                }
+            }
+
+            impl ::std::convert::From<&str> for #ident {
+                fn from(value: &str) -> Self {
+                    match value {
+                        #( #values => Self::#variants, )*
+                        other => Self::Unknown(other.to_string()),
+                    }
+                }
+            }
+
+            impl ::std::str::FromStr for #ident {
+                type Err = ::std::convert::Infallible;
+                fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                    Ok(Self::from(value))
+                }
+            }
+
+            impl ::std::fmt::Display for #ident {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl ::serde::Serialize for #ident {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #ident {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(Self::from(value.as_ref()))
+                }
+            }
+        }
+    });
+    quote! { #( #enums )* }
+}
+
+fn shape_variant(name: &str) -> proc_macro2::Ident {
+    format_ident!("{}", pascal(name))
+}
+
+fn entry_tokens(entry: &Entry, sources: &Sources) -> TokenStream {
+    let key = &entry.key;
+    let output_type = entry.output_type.clone().unwrap_or_else(|| entry.key.clone());
+    let shapes = entry.shapes.iter().map(|s| shape_variant(s));
+    let note = &entry.note;
+    let discriminator = match &entry.discriminator {
+        Some(tag) => {
+            let pairs = entry.shapes.iter().map(|s| {
+                let value = discriminator_value(s, tag, &sources.shapes, &sources.defs).expect("checked when read");
+                let variant = shape_variant(s);
+                quote! { (#value, Shape::#variant) }
+            });
+            quote! { Some(Discriminator { property: #tag, values: &[ #( #pairs ),* ] }) }
+        }
+        None => quote! { None },
+    };
+    quote! {
+        Entry {
+            key: #key,
+            output_type: #output_type,
+            shapes: &[ #( Shape::#shapes ),* ],
+            discriminator: #discriminator,
+            note: #note,
+        }
+    }
+}
+
+/// The registry as Rust: `Shape`, `ResultItem` and the tables `BY_MODEL`, `BY_TYPE`, `TASK_KINDS`.
+pub fn registry(sources: &Sources) -> TokenStream {
+    let shapes = &sources.shapes;
+    let variants: Vec<_> = shapes.iter().map(|s| shape_variant(&s.name)).collect();
+    let names: Vec<_> = shapes.iter().map(|s| s.name.clone()).collect();
+    let titles: Vec<_> = shapes.iter().map(|s| s.title.clone()).collect();
+    let types: Vec<_> = shapes.iter().map(|s| format_ident!("{}", s.title)).collect();
+    let shape_docs: Vec<_> = shapes.iter().map(|s| doc(&s.description)).collect();
+    let by_model = sources.registry.by_model.iter().map(|e| entry_tokens(e, sources));
+    let by_type = sources.registry.by_type.iter().map(|e| entry_tokens(e, sources));
+    let kinds = sources.registry.task_kinds.iter().map(|(o, t)| quote! { (#o, #t) });
+    quote! {
+        /// A shape of `results` items: one file of `schema/results/`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Shape {
+            #( #shape_docs #variants, )*
+        }
+
+        impl Shape {
+            /// Every shape, in file-name order.
+            pub const ALL: &'static [Shape] = &[ #( Shape::#variants ),* ];
+
+            /// The shape's name: its file in `schema/results/` without `.schema.json`.
+            pub fn name(self) -> &'static str {
+                match self { #( Shape::#variants => #names, )* }
+            }
+
+            /// The shape's schema title, its name under `$defs` in the contract schema.
+            pub fn title(self) -> &'static str {
+                match self { #( Shape::#variants => #titles, )* }
+            }
+
+            /// The shape called `name`, if there is one.
+            pub fn from_name(name: &str) -> Option<Shape> {
+                match name { #( #names => Some(Shape::#variants), )* _ => None }
+            }
+
+            /// Parses one results item as this shape (the generated type; no validation).
+            pub fn parse(self, item: &::serde_json::Value) -> ::std::result::Result<ResultItem, ::serde_json::Error> {
+                Ok(match self {
+                    #( Shape::#variants => ResultItem::#variants(<#types as ::serde::Deserialize>::deserialize(item)?), )*
+                })
+            }
+        }
+
+        /// One `results` item, typed by the shape its model (or else its type) requires.
+        #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+        #[serde(untagged)]
+        pub enum ResultItem {
+            #( #shape_docs #variants(#types), )*
+            /// An item of a model and type the registry does not know: kept as JSON.
+            Untyped(::serde_json::Value),
+        }
+
+        impl ResultItem {
+            /// The shape this item was parsed as; `None` for an untyped item.
+            pub fn shape(&self) -> Option<Shape> {
+                match self {
+                    #( ResultItem::#variants(_) => Some(Shape::#variants), )*
+                    ResultItem::Untyped(_) => None,
+                }
+            }
+        }
+
+        /// Models whose results have their own shape, from `schema/models.json`.
+        pub(crate) static BY_MODEL: &[Entry] = &[ #( #by_model ),* ];
+        /// The shape of results by output type, for every other model.
+        pub(crate) static BY_TYPE: &[Entry] = &[ #( #by_type ),* ];
+        /// Each known task kind and the output type it must agree with.
+        pub(crate) static TASK_KINDS: &[(&str, &str)] = &[ #( #kinds ),* ];
+    }
+}

@@ -1,0 +1,335 @@
+//! The contract as compiled validators, built once: a response in, a [`Report`] out.
+//!
+//! Two schemas are assembled from `schema/` at build time. The contract holds every error rule
+//! of spec section 5; the strict contract adds the warning rules (closed known sets, no
+//! undeclared keys, the advisories). A response is checked against the strict one first: when
+//! it passes, there is nothing to report. Otherwise the errors are what the contract refuses,
+//! and the warnings are what only the strict one refuses.
+
+use crate::input::{self, json_type, Limits};
+use crate::model::{self, ResultsError};
+use crate::report::{Dispatch, Issue, Report, Rule};
+use crate::{ResultItem, Task};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// The contract schema (errors only), self-contained, draft 2020-12: what
+/// `foxapi-contract schema` prints and what any standard validator can be given.
+pub const CONTRACT_SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/contract.schema.json"));
+/// The strict contract schema: the contract plus every warning rule.
+pub const STRICT_SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/contract.strict.schema.json"));
+/// The schema of the body of a non-2xx answer (spec section 4), self-contained.
+pub const ERROR_BODY_SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/error-body.schema.json"));
+
+/// The longest stretch of a value quoted in a message.
+const QUOTE_LIMIT: usize = 80;
+
+/// The compiled contract. Build it once ([`Contract::global`] does) and reuse it.
+pub struct Contract {
+    contract: Validator,
+    strict: Validator,
+    error_body: Validator,
+    /// Descriptions of the strict schema's top-level `allOf` rules, by index.
+    rule_descriptions: Vec<String>,
+    /// How many of those rules the contract has; the advisories come after.
+    contract_rules: usize,
+    limits: Limits,
+}
+
+/// A response that keeps the contract, typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    /// The envelope.
+    pub task: Task,
+    /// Its results, typed by model.
+    pub results: Vec<ResultItem>,
+    /// What is allowed but worth knowing (drift); see [`Report::warnings`].
+    pub warnings: Vec<Issue>,
+}
+
+fn compile(name: &str, text: &str) -> Validator {
+    let schema: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet not JSON: {e}"));
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet does not compile: {e}"))
+}
+
+impl Default for Contract {
+    fn default() -> Self {
+        Contract::new()
+    }
+}
+
+impl Contract {
+    /// Compiles the contract. The schemas are the crate's own and are tested to compile, so
+    /// this cannot fail at run time.
+    pub fn new() -> Contract {
+        let strict_doc: Value = serde_json::from_str(STRICT_SCHEMA).expect("tested: the strict schema is JSON");
+        let contract_doc: Value = serde_json::from_str(CONTRACT_SCHEMA).expect("tested: the contract schema is JSON");
+        let descriptions = |doc: &Value| -> Vec<String> {
+            doc["allOf"]
+                .as_array()
+                .map(|rules| rules.iter().map(|r| r["description"].as_str().unwrap_or_default().to_string()).collect())
+                .unwrap_or_default()
+        };
+        Contract {
+            contract: compile("contract.schema.json", CONTRACT_SCHEMA),
+            strict: compile("contract.strict.schema.json", STRICT_SCHEMA),
+            error_body: compile("error-body.schema.json", ERROR_BODY_SCHEMA),
+            rule_descriptions: descriptions(&strict_doc),
+            contract_rules: descriptions(&contract_doc).len(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// The contract shared by the whole process, compiled on first use.
+    pub fn global() -> &'static Contract {
+        static GLOBAL: OnceLock<Contract> = OnceLock::new();
+        GLOBAL.get_or_init(Contract::new)
+    }
+
+    /// The same contract with other reading limits (size, depth).
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Contract {
+        self.limits = limits;
+        self
+    }
+
+    /// The reading limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Validates one response given as bytes. Bytes that are not a JSON object within the
+    /// limits give a report with one error saying why.
+    pub fn validate(&self, bytes: &[u8]) -> Report {
+        match input::parse(bytes, self.limits) {
+            Ok(value) => self.validate_value(&value),
+            Err(issue) => Report::refused(issue),
+        }
+    }
+
+    /// Validates one response already parsed.
+    pub fn validate_value(&self, value: &Value) -> Report {
+        self.check(value).0
+    }
+
+    /// Validates one response and, when it keeps the contract, types it.
+    pub fn check(&self, value: &Value) -> (Report, Option<Task>) {
+        let mut report = Report::default();
+        if let Some(issue) = self.refuse_shape_of(value) {
+            report.errors.push(issue);
+            return (report, None);
+        }
+        let model = value.get("model").and_then(Value::as_str);
+        let output_type = value.get("type").and_then(Value::as_str);
+        report.model = model.map(str::to_string);
+        match model::lookup(model, output_type) {
+            Some((entry, dispatch)) => {
+                report.shapes = entry.shapes.iter().map(|s| s.name()).collect();
+                report.dispatch = Some(dispatch);
+            }
+            None if model.is_some() || output_type.is_some() => report.dispatch = Some(Dispatch::Unknown),
+            None => {}
+        }
+        if !self.strict.is_valid(value) {
+            report.errors = self.issues(&self.contract, value, false);
+            let seen: HashSet<(&str, &str)> =
+                report.errors.iter().map(|i| (i.instance_path.as_str(), i.schema_path.as_str())).collect();
+            let warnings: Vec<Issue> = self
+                .issues(&self.strict, value, true)
+                .into_iter()
+                .filter(|i| !seen.contains(&(i.instance_path.as_str(), i.schema_path.as_str())))
+                .collect();
+            report.warnings = warnings;
+        }
+        if !report.errors.is_empty() {
+            return (report, None);
+        }
+        match type_task(value) {
+            Ok(task) => (report, Some(task)),
+            Err(message) => {
+                report.errors.push(Issue {
+                    instance_path: String::new(),
+                    schema_path: String::new(),
+                    message: format!("contract bug: the schema accepts this response but the generated types refuse it: {message}"),
+                    rule: Rule::ContractBug,
+                });
+                (report, None)
+            }
+        }
+    }
+
+    /// Reads, validates and types one response: the typed task when it keeps the contract
+    /// (warnings allowed), else the report that says why not.
+    pub fn parse(&self, bytes: &[u8]) -> Result<Parsed, Report> {
+        let value = input::parse(bytes, self.limits).map_err(Report::refused)?;
+        self.parse_value(&value)
+    }
+
+    /// As [`Contract::parse`], for a response already parsed as JSON.
+    pub fn parse_value(&self, value: &Value) -> Result<Parsed, Report> {
+        let (report, task) = self.check(value);
+        match task {
+            Some(task) => {
+                let results = task.typed_results().expect("checked: typed_results succeeded in check");
+                Ok(Parsed { task, results, warnings: report.warnings })
+            }
+            None => Err(report),
+        }
+    }
+
+    /// Validates the body of a non-2xx answer against spec section 4.
+    pub fn validate_error_body(&self, value: &Value) -> Report {
+        let mut report = Report::default();
+        report.errors = self.issues(&self.error_body, value, false);
+        report
+    }
+
+    fn refuse_shape_of(&self, value: &Value) -> Option<Issue> {
+        let refusal = |rule, message| Some(Issue { instance_path: String::new(), schema_path: String::new(), message, rule });
+        if !value.is_object() {
+            return refusal(Rule::NotObject, format!("expected a JSON object (the task envelope), found {}", json_type(value)));
+        }
+        let max = self.limits.max_depth.min(input::MAX_DEPTH);
+        let depth = input::depth(value);
+        (depth > max).then(|| refusal(Rule::TooDeep, format!("expected nesting of at most {max} levels, found {depth}"))).flatten()
+    }
+
+    fn issues(&self, validator: &Validator, value: &Value, strict: bool) -> Vec<Issue> {
+        let mut out = Vec::new();
+        for error in validator.iter_errors(value) {
+            self.flatten(error.to_owned(), strict, &mut out);
+        }
+        out
+    }
+
+    /// Turns one validation error into issues. A failed `anyOf`/`oneOf` whose branches all
+    /// but one fail only on the type (a nullable field, say) is replaced by that branch's own
+    /// errors, so the report points at the key that is wrong, not at the union.
+    fn flatten(&self, error: ValidationError<'static>, strict: bool, out: &mut Vec<Issue>) {
+        let parts = error.into_parts();
+        let instance_path = parts.instance_path.to_string();
+        let schema_path = parts.schema_path.to_string();
+        let instance = parts.instance;
+        let kind = match parts.kind {
+            ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+                let type_only = |branch: &Vec<ValidationError<'static>>| {
+                    branch.iter().all(|e| {
+                        matches!(e.kind(), ValidationErrorKind::Type { .. }) && e.instance_path().as_str() == instance_path
+                    })
+                };
+                let mut relevant: Vec<Vec<ValidationError<'static>>> = context.into_iter().filter(|b| !type_only(b)).collect();
+                if relevant.len() == 1 {
+                    for e in relevant.pop().expect("one branch") {
+                        self.flatten(e, strict, out);
+                    }
+                    return;
+                }
+                None
+            }
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                for key in unexpected {
+                    let found = instance.get(&key).map(quote).unwrap_or_default();
+                    out.push(Issue {
+                        instance_path: format!("{instance_path}/{}", escape(&key)),
+                        schema_path: schema_path.clone(),
+                        message: format!("undeclared key {key:?} (value {found}): expected only the keys the schema declares"),
+                        rule: if strict { Rule::UndeclaredKey } else { Rule::Schema },
+                    });
+                }
+                return;
+            }
+            other => Some(other),
+        };
+        let mut message = kind.as_ref().map_or_else(
+            || format!("expected one of the forms the schema allows, found {}", quote(&instance)),
+            |k| describe(k, &instance),
+        );
+        let rule_index = rule_index(&schema_path);
+        if let Some(description) = rule_index.and_then(|i| self.rule_descriptions.get(i)) {
+            if !description.is_empty() {
+                message = format!("{message} (rule: {description})");
+            }
+        }
+        let rule = if !strict {
+            Rule::Schema
+        } else if rule_index.is_some_and(|i| i >= self.contract_rules) {
+            Rule::Advisory
+        } else if matches!(kind, Some(ValidationErrorKind::Enum { .. })) {
+            Rule::UnknownValue
+        } else {
+            Rule::Schema
+        };
+        out.push(Issue { instance_path, schema_path, message, rule });
+    }
+}
+
+/// The index of the top-level `allOf` rule a schema path lies under, if any.
+fn rule_index(schema_path: &str) -> Option<usize> {
+    schema_path.strip_prefix("/allOf/")?.split('/').next()?.parse().ok()
+}
+
+/// A JSON pointer segment for `key`.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A value as JSON, cut short.
+pub(crate) fn quote(value: &Value) -> String {
+    let text = value.to_string();
+    if text.len() <= QUOTE_LIMIT {
+        return text;
+    }
+    let mut end = QUOTE_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn type_names(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => t.to_string(),
+        TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
+    }
+}
+
+/// What a failed keyword expected and what it found.
+fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
+    let found = quote(instance);
+    match kind {
+        ValidationErrorKind::Type { kind } => format!("expected {}, found {} {found}", type_names(kind), json_type(instance)),
+        ValidationErrorKind::Required { property } => format!("expected key {property}, found none"),
+        ValidationErrorKind::Constant { expected_value } => format!("expected {expected_value}, found {found}"),
+        ValidationErrorKind::Enum { options } => format!("expected one of {options}, found {found}"),
+        ValidationErrorKind::Minimum { limit } => format!("expected at least {limit}, found {found}"),
+        ValidationErrorKind::Maximum { limit } => format!("expected at most {limit}, found {found}"),
+        ValidationErrorKind::ExclusiveMinimum { limit } => format!("expected more than {limit}, found {found}"),
+        ValidationErrorKind::ExclusiveMaximum { limit } => format!("expected less than {limit}, found {found}"),
+        ValidationErrorKind::Pattern { pattern } => format!("expected a string matching {pattern:?}, found {found}"),
+        ValidationErrorKind::Format { format } => format!("expected a valid {format}, found {found}"),
+        ValidationErrorKind::MinItems { limit } => {
+            format!("expected at least {limit} items, found {}", instance.as_array().map_or(0, Vec::len))
+        }
+        ValidationErrorKind::MaxItems { limit } => {
+            format!("expected at most {limit} items, found {}", instance.as_array().map_or(0, Vec::len))
+        }
+        ValidationErrorKind::Not { .. } => format!("expected something else, found {found}"),
+        ValidationErrorKind::FalseSchema => format!("expected nothing here, found {found}"),
+        other => format!("{} failed on {found}", other.keyword()),
+    }
+}
+
+/// Parses the envelope and its results into the generated types.
+fn type_task(value: &Value) -> Result<Task, String> {
+    let task = Task::deserialize(value).map_err(|e| format!("Task: {e}"))?;
+    task.typed_results().map_err(|e: ResultsError| e.to_string())?;
+    Ok(task)
+}
+

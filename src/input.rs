@@ -1,0 +1,151 @@
+//! Reading one response from bytes: UTF-8, JSON, an object, and not nested too deep.
+//! Every refusal is an [`Issue`] that says what was expected and where.
+
+use crate::report::{Issue, Rule};
+use serde_json::Value;
+
+/// The deepest nesting the contract accepts (spec section 5); serde_json refuses deeper
+/// input on its own at the same depth, so the two never disagree.
+pub const MAX_DEPTH: usize = 128;
+
+/// Limits applied while reading a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest response accepted, in bytes.
+    pub max_bytes: usize,
+    /// The deepest nesting of arrays and objects accepted (at most [`MAX_DEPTH`]).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bytes: 64 * 1024 * 1024, max_depth: MAX_DEPTH }
+    }
+}
+
+fn refusal(rule: Rule, message: String) -> Issue {
+    Issue { instance_path: String::new(), schema_path: String::new(), message, rule }
+}
+
+/// How deep the arrays and objects of `bytes` nest, counted without parsing; stops counting
+/// past `limit`. Brackets inside strings do not count.
+fn nesting_exceeds(bytes: &[u8], limit: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (offset, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(offset);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, column)
+}
+
+/// Reads `bytes` as one JSON response, or says why it is not one.
+pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
+    if bytes.len() > limits.max_bytes {
+        return Err(refusal(
+            Rule::TooLarge,
+            format!("expected at most {} bytes, found {}", limits.max_bytes, bytes.len()),
+        ));
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let (line, column) = line_column(bytes, e.valid_up_to());
+        return Err(refusal(
+            Rule::NotJson,
+            format!("expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {})", e.valid_up_to()),
+        ));
+    }
+    let max_depth = limits.max_depth.min(MAX_DEPTH);
+    if let Some(offset) = nesting_exceeds(bytes, max_depth) {
+        let (line, column) = line_column(bytes, offset);
+        return Err(refusal(
+            Rule::TooDeep,
+            format!("expected nesting of at most {max_depth} levels, found deeper at line {line} column {column}"),
+        ));
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        let found = if bytes.iter().all(u8::is_ascii_whitespace) { "an empty document".to_string() } else { e.to_string() };
+        refusal(Rule::NotJson, format!("expected a JSON document, found {found}"))
+    })?;
+    if !value.is_object() {
+        return Err(refusal(
+            Rule::NotObject,
+            format!("expected a JSON object (the task envelope), found {}", json_type(&value)),
+        ));
+    }
+    Ok(value)
+}
+
+/// How deep `value` nests; iterative, so a deep value cannot overflow the stack here.
+pub fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        match v {
+            Value::Array(items) => {
+                deepest = deepest.max(d);
+                stack.extend(items.iter().map(|i| (i, d + 1)));
+            }
+            Value::Object(map) => {
+                deepest = deepest.max(d);
+                stack.extend(map.values().map(|i| (i, d + 1)));
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The JSON type of a value, as a schema names it (`integer` for whole numbers).
+pub fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_inside_strings_do_not_count() {
+        assert_eq!(nesting_exceeds(br#"{"a":"[[[[\"[[["}"#, 1), None);
+        assert_eq!(nesting_exceeds(br#"{"a":[1]}"#, 1), Some(5));
+    }
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        assert_eq!(line_column(b"ab\ncd", 4), (2, 2));
+        assert_eq!(line_column(b"ab", 0), (1, 1));
+    }
+}

@@ -1,0 +1,41 @@
+//! The FoxAPI task API as an executable contract.
+//!
+//! FoxAPI runs generation tasks (image, video, audio, LLM) and answers `GET /v1/tasks/{id}`
+//! with a task envelope whose `results` items take a shape decided by the task's `model`,
+//! then by its `type`. This crate holds that contract as JSON Schema (`schema/`), generates
+//! Rust types from it at build time, and validates any response against it:
+//!
+//! ```
+//! use foxapi_contract::{Contract, ResultItem};
+//!
+//! let body = br#"{"id":"task-unified-1757165031-uyujaw3d","object":"video.generation.task",
+//!   "type":"video","model":"seedance-2.0-text-to-video","status":"completed","progress":100,
+//!   "created":1757165031,"results":[{"url":"https://cdn.example.com/v.mp4","seed":42}]}"#;
+//! let parsed = Contract::global().parse(body).expect("keeps the contract");
+//! match &parsed.results[0] {
+//!     ResultItem::SeededVideo(video) => assert_eq!(video.seed.as_i64(), Some(42)),
+//!     other => panic!("expected a seeded video, found {other:?}"),
+//! }
+//! ```
+//!
+//! Errors break the contract; warnings (unknown keys, values outside a known set, the
+//! documented quirks) are drift the schema should learn. [`Report::into_strict`] makes them
+//! errors.
+#![warn(missing_docs)]
+
+#[cfg(feature = "client")]
+pub mod client;
+pub mod contract;
+pub mod input;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod model;
+mod number;
+pub mod report;
+mod types;
+
+pub use contract::{Contract, Parsed, CONTRACT_SCHEMA, ERROR_BODY_SCHEMA, STRICT_SCHEMA};
+pub use model::{Discriminator, Entry, ResultsError};
+pub use number::Integer;
+pub use report::{Dispatch, Issue, Report, Rule};
+pub use types::*;

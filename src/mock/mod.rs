@@ -1,0 +1,1 @@
+//! A mock FoxAPI server that speaks the contract.

@@ -1,0 +1,108 @@
+//! What validation says about one response: its errors and warnings, each with where it is
+//! (instance JSON pointer), which schema rule said so, and a message.
+
+use crate::Shape;
+use serde::Serialize;
+
+/// The rule of spec section 5 that an issue comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The bytes are not UTF-8 JSON.
+    NotJson,
+    /// The document is JSON but not an object.
+    NotObject,
+    /// Arrays and objects nest deeper than the limit.
+    TooDeep,
+    /// The response is larger than the limit.
+    TooLarge,
+    /// A keyword of the contract schema failed (an error).
+    Schema,
+    /// A key the schema does not declare (a warning: the API grew).
+    UndeclaredKey,
+    /// A value outside a known set (a warning).
+    UnknownValue,
+    /// An advisory rule of the envelope failed (a warning), such as completed without results.
+    Advisory,
+    /// The schema and the generated types disagree: a bug of this crate, not of the response.
+    ContractBug,
+}
+
+impl Rule {
+    /// Whether an issue of this rule is a warning unless strict mode is on.
+    pub fn is_warning(self) -> bool {
+        matches!(self, Rule::UndeclaredKey | Rule::UnknownValue | Rule::Advisory)
+    }
+}
+
+/// One thing wrong, or worth a warning, in a response.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Issue {
+    /// JSON pointer into the response, `""` for the whole of it.
+    pub instance_path: String,
+    /// JSON pointer into the contract schema (the strict one for warnings), `""` when no
+    /// schema keyword was involved.
+    pub schema_path: String,
+    /// What was expected and what was found.
+    pub message: String,
+    /// Which rule of the contract this is.
+    pub rule: Rule,
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = if self.instance_path.is_empty() { "(root)" } else { &self.instance_path };
+        write!(f, "{at}: {}", self.message)
+    }
+}
+
+/// How the shape of the results items was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dispatch {
+    /// The model has its own entry in the registry.
+    ByModel,
+    /// The model has none; its output type decided.
+    ByType,
+    /// Neither the model nor the type is in the registry: items are not checked.
+    Unknown,
+}
+
+/// The verdict on one response.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The response's `model`, when it has one.
+    pub model: Option<String>,
+    /// The shapes its results items were held to.
+    pub shapes: Vec<&'static str>,
+    /// How those shapes were chosen; `None` when the response has no model or type to go by.
+    pub dispatch: Option<Dispatch>,
+    /// What breaks the contract.
+    pub errors: Vec<Issue>,
+    /// What is allowed but reported: drift the schema should learn.
+    pub warnings: Vec<Issue>,
+}
+
+impl Report {
+    /// A report of a response refused before any schema applied.
+    pub fn refused(issue: Issue) -> Report {
+        Report { errors: vec![issue], ..Report::default() }
+    }
+
+    /// Whether the response keeps the contract (warnings allowed).
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Strict mode: every warning becomes an error.
+    #[must_use]
+    pub fn into_strict(mut self) -> Report {
+        self.errors.append(&mut self.warnings);
+        self
+    }
+
+    /// The shapes applied, typed.
+    pub fn shape_values(&self) -> Vec<Shape> {
+        self.shapes.iter().filter_map(|s| Shape::from_name(s)).collect()
+    }
+}
