@@ -37,6 +37,8 @@ pub struct Contract {
     rule_descriptions: Vec<String>,
     /// How many of those rules the contract has; the advisories come after.
     contract_rules: usize,
+    /// The strict schema as JSON, to read descriptions from.
+    strict_doc: Value,
     limits: Limits,
 }
 
@@ -83,6 +85,7 @@ impl Contract {
             error_body: compile("error-body.schema.json", ERROR_BODY_SCHEMA),
             rule_descriptions: descriptions(&strict_doc),
             contract_rules: descriptions(&contract_doc).len(),
+            strict_doc,
             limits: Limits::default(),
         }
     }
@@ -129,6 +132,7 @@ impl Contract {
         let model = value.get("model").and_then(Value::as_str);
         let output_type = value.get("type").and_then(Value::as_str);
         report.model = model.map(str::to_string);
+        report.items = value.get("results").and_then(Value::as_array).map_or(0, Vec::len);
         match model::lookup(model, output_type) {
             Some((entry, dispatch)) => {
                 report.shapes = entry.shapes.iter().map(|s| s.name()).collect();
@@ -139,12 +143,15 @@ impl Contract {
         }
         if !self.strict.is_valid(value) {
             report.errors = self.issues(&self.contract, value, false);
+            let mut said = HashSet::new();
+            report.errors.retain(|i| said.insert((i.instance_path.clone(), i.message.clone())));
             let seen: HashSet<(&str, &str)> =
                 report.errors.iter().map(|i| (i.instance_path.as_str(), i.schema_path.as_str())).collect();
             let warnings: Vec<Issue> = self
                 .issues(&self.strict, value, true)
                 .into_iter()
                 .filter(|i| !seen.contains(&(i.instance_path.as_str(), i.schema_path.as_str())))
+                .filter(|i| !report.errors.iter().any(|e| e.instance_path == i.instance_path))
                 .collect();
             report.warnings = warnings;
         }
@@ -154,12 +161,10 @@ impl Contract {
         match type_task(value) {
             Ok(task) => (report, Some(task)),
             Err(message) => {
-                report.errors.push(Issue {
-                    instance_path: String::new(),
-                    schema_path: String::new(),
-                    message: format!("contract bug: the schema accepts this response but the generated types refuse it: {message}"),
-                    rule: Rule::ContractBug,
-                });
+                report.errors.push(Issue::whole(
+                    Rule::ContractBug,
+                    format!("contract bug: the schema accepts this response but the generated types refuse it: {message}"),
+                ));
                 (report, None)
             }
         }
@@ -192,7 +197,7 @@ impl Contract {
     }
 
     fn refuse_shape_of(&self, value: &Value) -> Option<Issue> {
-        let refusal = |rule, message| Some(Issue { instance_path: String::new(), schema_path: String::new(), message, rule });
+        let refusal = |rule, message: String| Some(Issue::whole(rule, message));
         if !value.is_object() {
             return refusal(Rule::NotObject, format!("expected a JSON object (the task envelope), found {}", json_type(value)));
         }
@@ -224,14 +229,27 @@ impl Contract {
                         matches!(e.kind(), ValidationErrorKind::Type { .. }) && e.instance_path().as_str() == instance_path
                     })
                 };
-                let mut relevant: Vec<Vec<ValidationError<'static>>> = context.into_iter().filter(|b| !type_only(b)).collect();
+                let (mut relevant, types): (Vec<_>, Vec<_>) = context.into_iter().partition(|b| !type_only(b));
                 if relevant.len() == 1 {
                     for e in relevant.pop().expect("one branch") {
                         self.flatten(e, strict, out);
                     }
                     return;
                 }
-                None
+                if relevant.is_empty() {
+                    // Every branch wants another type: say which types.
+                    let expected: Vec<String> = types
+                        .iter()
+                        .flatten()
+                        .filter_map(|e| match e.kind() {
+                            ValidationErrorKind::Type { kind } => Some(type_names(kind)),
+                            _ => None,
+                        })
+                        .collect();
+                    Some(ValidationErrorKind::Custom { keyword: "type".into(), message: expected.join(" or ") })
+                } else {
+                    None
+                }
             }
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
@@ -239,18 +257,23 @@ impl Contract {
                     out.push(Issue {
                         instance_path: format!("{instance_path}/{}", escape(&key)),
                         schema_path: schema_path.clone(),
-                        message: format!("undeclared key {key:?} (value {found}): expected only the keys the schema declares"),
+                        message: format!("undeclared key {key:?}: expected only the keys the schema declares"),
                         rule: if strict { Rule::UndeclaredKey } else { Rule::Schema },
+                        found: Some(found),
                     });
                 }
                 return;
             }
             other => Some(other),
         };
-        let mut message = kind.as_ref().map_or_else(
-            || format!("expected one of the forms the schema allows, found {}", quote(&instance)),
-            |k| describe(k, &instance),
-        );
+        let mut message = match &kind {
+            Some(ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }) => match self.described(&schema_path) {
+                Some(what) => format!("expected {what}, found {}", quote(&instance)),
+                None => describe(kind.as_ref().expect("matched"), &instance),
+            },
+            Some(k) => describe(k, &instance),
+            None => format!("expected one of the forms the schema allows, found {}", quote(&instance)),
+        };
         let rule_index = rule_index(&schema_path);
         if let Some(description) = rule_index.and_then(|i| self.rule_descriptions.get(i)) {
             if !description.is_empty() {
@@ -266,7 +289,21 @@ impl Contract {
         } else {
             Rule::Schema
         };
-        out.push(Issue { instance_path, schema_path, message, rule });
+        let found = Some(quote(&instance));
+        out.push(Issue { instance_path, schema_path, message, rule, found });
+    }
+}
+
+impl Contract {
+    /// The first sentence of the description of the schema node that holds the keyword at
+    /// `schema_path`, lower-cased: `an absolute http(s) URL` for the URL pattern.
+    fn described(&self, schema_path: &str) -> Option<String> {
+        let parent = &schema_path[..schema_path.rfind('/')?];
+        let description = self.strict_doc.pointer(parent)?.get("description")?.as_str()?;
+        let sentence = description.split(". ").next()?.trim_end_matches('.');
+        let mut chars = sentence.chars();
+        let first = chars.next()?.to_lowercase();
+        Some(first.chain(chars).collect())
     }
 }
 
@@ -300,11 +337,20 @@ fn type_names(kind: &TypeKind) -> String {
     }
 }
 
+/// A value with its JSON type, as `string "50"`; `null`, `true` and `false` name themselves.
+fn typed(instance: &Value) -> String {
+    match instance {
+        Value::Null | Value::Bool(_) => instance.to_string(),
+        _ => format!("{} {}", json_type(instance), quote(instance)),
+    }
+}
+
 /// What a failed keyword expected and what it found.
 fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
     let found = quote(instance);
     match kind {
-        ValidationErrorKind::Type { kind } => format!("expected {}, found {} {found}", type_names(kind), json_type(instance)),
+        ValidationErrorKind::Type { kind } => format!("expected {}, found {}", type_names(kind), typed(instance)),
+        ValidationErrorKind::Custom { keyword, message } if keyword == "type" => format!("expected {message}, found {}", typed(instance)),
         ValidationErrorKind::Required { property } => format!("expected key {property}, found none"),
         ValidationErrorKind::Constant { expected_value } => format!("expected {expected_value}, found {found}"),
         ValidationErrorKind::Enum { options } => format!("expected one of {options}, found {found}"),

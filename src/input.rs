@@ -24,7 +24,7 @@ impl Default for Limits {
 }
 
 fn refusal(rule: Rule, message: String) -> Issue {
-    Issue { instance_path: String::new(), schema_path: String::new(), message, rule }
+    Issue::whole(rule, message)
 }
 
 /// How deep the arrays and objects of `bytes` nest, counted without parsing; stops counting

@@ -26,6 +26,9 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod contract;
+pub mod corpus;
+pub mod coverage;
+pub mod drift;
 pub mod input;
 #[cfg(feature = "mock")]
 pub mod mock;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// The rule of spec section 5 that an issue comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The bytes are not UTF-8 JSON.
@@ -47,6 +48,16 @@ pub struct Issue {
     pub message: String,
     /// Which rule of the contract this is.
     pub rule: Rule,
+    /// The offending value as JSON, cut short; `None` when there is no value to show.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+}
+
+impl Issue {
+    /// An issue about the whole response, with no schema keyword behind it.
+    pub fn whole(rule: Rule, message: impl Into<String>) -> Issue {
+        Issue { instance_path: String::new(), schema_path: String::new(), message: message.into(), rule, found: None }
+    }
 }
 
 impl std::fmt::Display for Issue {
@@ -58,6 +69,7 @@ impl std::fmt::Display for Issue {
 
 /// How the shape of the results items was chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dispatch {
     /// The model has its own entry in the registry.
@@ -77,6 +89,8 @@ pub struct Report {
     pub shapes: Vec<&'static str>,
     /// How those shapes were chosen; `None` when the response has no model or type to go by.
     pub dispatch: Option<Dispatch>,
+    /// How many results items the response has.
+    pub items: usize,
     /// What breaks the contract.
     pub errors: Vec<Issue>,
     /// What is allowed but reported: drift the schema should learn.

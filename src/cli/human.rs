@@ -1,0 +1,124 @@
+//! The report for people: each problem with its source, pointer, the offending value cut
+//! short and what was expected; colours only on a terminal and never with NO_COLOR.
+
+use super::validate::{Outcome, Summary};
+use foxapi_contract::coverage::CoverageSummary;
+use foxapi_contract::drift::DriftRow;
+use foxapi_contract::Issue;
+use std::io::{self, IsTerminal, Write};
+
+/// Whether standard output gets colours: a terminal, and NO_COLOR unset or empty.
+pub fn colour_for_stdout() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Writes the human report.
+pub struct HumanSink<W: Write> {
+    out: W,
+    colour: bool,
+    verbose: bool,
+}
+
+const RED: &str = "\x1b[31;1m";
+const YELLOW: &str = "\x1b[33;1m";
+const GREEN: &str = "\x1b[32;1m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+impl<W: Write> HumanSink<W> {
+    /// A sink writing to `out`; `verbose` lists valid responses too.
+    pub fn new(out: W, colour: bool, verbose: bool) -> Self {
+        HumanSink { out, colour, verbose }
+    }
+
+    fn paint(&self, style: &'static str, text: &str) -> String {
+        if self.colour {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn issue(&mut self, label: &str, style: &'static str, issue: &Issue) -> io::Result<()> {
+        let at = if issue.instance_path.is_empty() { "(root)" } else { &issue.instance_path };
+        let head = self.paint(style, label);
+        writeln!(self.out, "  {head} {at}: {}", issue.message)?;
+        if !issue.schema_path.is_empty() {
+            let schema = self.paint(DIM, &format!("schema {}", issue.schema_path));
+            writeln!(self.out, "          {schema}")?;
+        }
+        Ok(())
+    }
+
+    /// Adds one response: nothing for a clean one unless verbose.
+    pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
+        let report = &outcome.report;
+        if report.errors.is_empty() && report.warnings.is_empty() {
+            if self.verbose {
+                let ok = self.paint(GREEN, "ok");
+                writeln!(self.out, "{ok} {}", outcome.source)?;
+            }
+            return Ok(());
+        }
+        let verdict = if report.is_valid() { self.paint(YELLOW, "valid, with warnings") } else { self.paint(RED, "invalid") };
+        let mut context = Vec::new();
+        if let Some(model) = &report.model {
+            context.push(format!("model {model}"));
+        }
+        if !report.shapes.is_empty() {
+            context.push(format!("shape {}", report.shapes.join(" or ")));
+        }
+        let context = if context.is_empty() { String::new() } else { format!(" ({})", context.join(", ")) };
+        writeln!(self.out, "{}: {verdict}{context}", outcome.source)?;
+        for issue in &report.errors {
+            self.issue("error  ", RED, issue)?;
+        }
+        for issue in &report.warnings {
+            self.issue("warning", YELLOW, issue)?;
+        }
+        Ok(())
+    }
+
+    /// Ends with drift, coverage and the summary line.
+    pub fn finish(&mut self, summary: &Summary, drift: Option<&[DriftRow]>, coverage: Option<&CoverageSummary>) -> io::Result<()> {
+        if let Some(rows) = drift {
+            writeln!(self.out, "\ndrift: {} kinds of warning (what the schema should learn next)", rows.len())?;
+            if !rows.is_empty() {
+                writeln!(self.out, "{:>7}  {:<14}  {:<36}  {:<28}  {:<24}  example", "count", "rule", "pointer", "model", "value")?;
+            }
+            for row in rows {
+                let rule = serde_json::to_value(row.rule).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let value: String = row.value.chars().take(24).collect();
+                writeln!(
+                    self.out,
+                    "{:>7}  {:<14}  {:<36}  {:<28}  {:<24}  {}",
+                    row.count, rule, row.pointer, row.model, value, row.example_source
+                )?;
+            }
+        }
+        if let Some(c) = coverage {
+            writeln!(self.out, "\ncoverage: valid responses per registry model")?;
+            for (model, n) in &c.registry_models {
+                let mark = if *n == 0 { self.paint(RED, "never") } else { n.to_string() };
+                writeln!(self.out, "  {model:<40} {mark}")?;
+            }
+            writeln!(self.out, "coverage: valid responses with results, per shape")?;
+            for (shape, n) in &c.shapes {
+                let mark = if *n == 0 { self.paint(RED, "never") } else { n.to_string() };
+                writeln!(self.out, "  {shape:<40} {mark}")?;
+            }
+            if !c.other_models.is_empty() {
+                let others: Vec<String> = c.other_models.iter().map(|(m, n)| format!("{m} ({n})")).collect();
+                writeln!(self.out, "  models outside the registry, held to their type: {}", others.join(", "))?;
+            }
+        }
+        let line = format!(
+            "checked {} responses: {} valid, {} invalid, {} warnings",
+            summary.checked, summary.valid, summary.invalid, summary.warnings
+        );
+        let style = if summary.invalid == 0 { GREEN } else { RED };
+        let line = self.paint(style, &line);
+        writeln!(self.out, "{line}")?;
+        self.out.flush()
+    }
+}

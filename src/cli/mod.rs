@@ -1,0 +1,9 @@
+//! The command line: argument parsing and output formats only; the work is the library's.
+
+pub mod format;
+pub mod human;
+pub mod json;
+pub mod junit;
+pub mod progress;
+pub mod schema;
+pub mod validate;

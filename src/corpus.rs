@@ -1,0 +1,259 @@
+//! A corpus of recorded responses: files, directories, JSON Lines and standard input, read
+//! one response at a time so memory stays flat however large the corpus is.
+
+use crate::input::Limits;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// One response to check, or the reason it could not be read.
+#[derive(Debug)]
+pub struct Unit {
+    /// Where it came from: a path, `path:line` for JSON Lines, `-` or `-:line` for stdin.
+    pub source: String,
+    /// Its bytes, or why there are none.
+    pub bytes: Result<Vec<u8>, Unreadable>,
+}
+
+/// Why a response could not be read; reported as an invalid response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Larger than the limit; not read.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+        /// The size found (at least `limit + 1` when the size was not known up front).
+        found: u64,
+    },
+    /// The operating system refused (permission, a vanished file, ...).
+    Io(String),
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::TooLarge { limit, found } => write!(f, "expected at most {limit} bytes, found {found}"),
+            Unreadable::Io(e) => write!(f, "cannot read: {e}"),
+        }
+    }
+}
+
+/// How a path names its responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The whole file is one response.
+    Document,
+    /// One response per line (`*.jsonl`, `*.ndjson`).
+    Lines,
+}
+
+impl Layout {
+    /// The layout of a file, by its extension.
+    pub fn of(path: &Path) -> Layout {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("jsonl" | "ndjson") => Layout::Lines,
+            _ => Layout::Document,
+        }
+    }
+}
+
+/// Which files of a directory are responses: `*.json`, `*.jsonl`, `*.ndjson`, then the
+/// caller's filter (globs, say).
+pub fn is_response_file(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "jsonl" | "ndjson"))
+}
+
+/// Every response file below `dir`, recursively, in a stable (sorted) order.
+pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        let mut subdirs = Vec::new();
+        for path in entries {
+            if path.is_dir() {
+                subdirs.push(path);
+            } else if is_response_file(&path) && keep(&path) {
+                out.push(path);
+            }
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Reads at most `limit + 1` bytes of `reader`, so an oversized input is never held whole.
+fn read_capped(reader: impl Read, limit: usize) -> io::Result<Result<Vec<u8>, Unreadable>> {
+    let mut bytes = Vec::new();
+    reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Ok(Err(Unreadable::TooLarge { limit, found: bytes.len() as u64 }));
+    }
+    Ok(Ok(bytes))
+}
+
+/// Reads one whole file as one response, refusing it unread when its size is over the limit.
+pub fn read_document(path: &Path, limits: Limits) -> Unit {
+    let source = path.display().to_string();
+    let bytes = (|| {
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
+        if size > limits.max_bytes as u64 {
+            return Ok(Err(Unreadable::TooLarge { limit: limits.max_bytes, found: size }));
+        }
+        read_capped(file, limits.max_bytes)
+    })()
+    .unwrap_or_else(|e: io::Error| Err(Unreadable::Io(e.to_string())));
+    Unit { source, bytes }
+}
+
+/// The responses of a JSON Lines stream, one per non-blank line, read lazily. A line over the
+/// size limit is refused without holding more than the limit of it.
+pub struct Lines<R> {
+    reader: R,
+    name: String,
+    line: usize,
+    limit: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// Reads `reader`, naming each response `name:line`.
+    pub fn new(reader: R, name: impl Into<String>, limits: Limits) -> Lines<R> {
+        Lines { reader, name: name.into(), line: 0, limit: limits.max_bytes, done: false }
+    }
+
+    /// Reads one line into `buf` up to the limit, skipping the rest of an oversized line.
+    fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<u64>> {
+        let mut total: u64 = 0;
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                return Ok((total > 0).then_some(total));
+            }
+            let (chunk, found_newline) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (&available[..i], true),
+                None => (available, false),
+            };
+            let room = (self.limit + 1).saturating_sub(buf.len());
+            buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            total += chunk.len() as u64;
+            let consumed = chunk.len() + usize::from(found_newline);
+            self.reader.consume(consumed);
+            if found_newline {
+                return Ok(Some(total));
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = Unit;
+
+    fn next(&mut self) -> Option<Unit> {
+        while !self.done {
+            let mut buf = Vec::new();
+            self.line += 1;
+            let source = format!("{}:{}", self.name, self.line);
+            match self.next_line(&mut buf) {
+                Ok(None) => self.done = true,
+                Ok(Some(size)) => {
+                    if buf.ends_with(b"\r") {
+                        buf.pop();
+                    }
+                    if size > self.limit as u64 {
+                        return Some(Unit { source, bytes: Err(Unreadable::TooLarge { limit: self.limit, found: size }) });
+                    }
+                    if buf.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Some(Unit { source, bytes: Ok(buf) });
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Unit { source, bytes: Err(Unreadable::Io(e.to_string())) });
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The responses of one file: one, or one per line.
+pub fn read_file(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Unit> + Send> {
+    match Layout::of(path) {
+        Layout::Document => Box::new(std::iter::once(read_document(path, limits))),
+        Layout::Lines => match File::open(path) {
+            Ok(file) => Box::new(Lines::new(BufReader::new(file), path.display().to_string(), limits)),
+            Err(e) => Box::new(std::iter::once(Unit {
+                source: path.display().to_string(),
+                bytes: Err(Unreadable::Io(e.to_string())),
+            })),
+        },
+    }
+}
+
+/// The responses of standard input: JSON Lines when the first non-blank byte starts a line
+/// of its own object and more lines follow, else one document.
+pub fn read_stdin(limits: Limits) -> Box<dyn Iterator<Item = Unit> + Send> {
+    let stdin = io::stdin();
+    let mut reader = BufReader::new(stdin);
+    let peek = match reader.fill_buf() {
+        Ok(b) => b.to_vec(),
+        Err(e) => return Box::new(std::iter::once(Unit { source: "-".into(), bytes: Err(Unreadable::Io(e.to_string())) })),
+    };
+    if looks_like_lines(&peek) {
+        Box::new(Lines::new(reader, "-", limits))
+    } else {
+        let bytes = read_capped(reader, limits.max_bytes).unwrap_or_else(|e| Err(Unreadable::Io(e.to_string())));
+        Box::new(std::iter::once(Unit { source: "-".into(), bytes }))
+    }
+}
+
+/// Whether a buffer's start looks like JSON Lines: a first line that is a whole JSON value,
+/// followed by another line.
+pub fn looks_like_lines(start: &[u8]) -> bool {
+    let trimmed = start.iter().position(|b| !b.is_ascii_whitespace()).map_or(&start[..0], |i| &start[i..]);
+    match trimmed.iter().position(|&b| b == b'\n') {
+        Some(end) => {
+            let rest = &trimmed[end + 1..];
+            serde_json::from_slice::<serde::de::IgnoredAny>(&trimmed[..end]).is_ok() && rest.iter().any(|b| !b.is_ascii_whitespace())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_bytes: usize) -> Limits {
+        Limits { max_bytes, ..Limits::default() }
+    }
+
+    #[test]
+    fn lines_are_numbered_from_one_and_blank_lines_skipped() {
+        let input = b"{\"a\":1}\n\n{\"b\":2}\r\n";
+        let units: Vec<Unit> = Lines::new(&input[..], "x.jsonl", limits(100)).collect();
+        let sources: Vec<&str> = units.iter().map(|u| u.source.as_str()).collect();
+        assert_eq!(sources, ["x.jsonl:1", "x.jsonl:3"]);
+        assert_eq!(units[1].bytes.as_deref().ok(), Some(&b"{\"b\":2}"[..]));
+    }
+
+    #[test]
+    fn an_oversized_line_is_refused_and_the_next_one_read() {
+        let input = b"{\"long\":\"xxxxxxxxxxxxxxxxxxxx\"}\n{}\n";
+        let units: Vec<Unit> = Lines::new(&input[..], "x", limits(8)).collect();
+        assert!(matches!(units[0].bytes, Err(Unreadable::TooLarge { limit: 8, found: 31 })));
+        assert_eq!(units[1].bytes.as_deref().ok(), Some(&b"{}"[..]));
+    }
+
+    #[test]
+    fn stdin_layout_is_guessed_from_its_start() {
+        assert!(looks_like_lines(b"{\"a\":1}\n{\"a\":2}\n"));
+        assert!(!looks_like_lines(b"{\n  \"a\": 1\n}\n"));
+        assert!(!looks_like_lines(b"{\"a\":1}\n"));
+    }
+}
