@@ -448,6 +448,17 @@ pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
             )
         }
     };
+    // Last, so the rules before it keep their indices: the nesting limit of section 5, which
+    // the crate enforces while reading and other validators learn from this rule.
+    all_of.push(json!({
+        "description": format!("{DEPTH_RULE} {MAX_DEPTH} levels"),
+        "$ref": format!("#/$defs/{DEPTH_DEF}{MAX_DEPTH}")
+    }));
+    defs.insert(format!("{DEPTH_DEF}0"), json!({ "type": ["null", "boolean", "number", "string"] }));
+    for level in 1..=MAX_DEPTH {
+        let inner = json!({ "$ref": format!("#/$defs/{DEPTH_DEF}{}", level - 1) });
+        defs.insert(format!("{DEPTH_DEF}{level}"), json!({ "items": inner, "additionalProperties": inner }));
+    }
     json!({
         "$schema": DRAFT,
         "$id": id,
@@ -458,6 +469,14 @@ pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
         "$defs": defs,
     })
 }
+
+/// The deepest nesting of arrays and objects a response may have (spec section 5).
+pub const MAX_DEPTH: usize = 128;
+/// The start of the description of the nesting rule, the last entry of `allOf`.
+pub const DEPTH_RULE: &str = "arrays and objects nest at most";
+/// The `$defs` prefix of the nesting rule's chain: `NestedAtMost<N>` holds values nested at
+/// most N levels.
+pub const DEPTH_DEF: &str = "NestedAtMost";
 
 /// The error body of a non-2xx answer, self-contained.
 pub fn error_body(sources: &Sources) -> Value {

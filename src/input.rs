@@ -4,8 +4,8 @@
 use crate::report::{Issue, Rule};
 use serde_json::Value;
 
-/// The deepest nesting the contract accepts (spec section 5); serde_json refuses deeper
-/// input on its own at the same depth, so the two never disagree.
+/// The deepest nesting the contract accepts (spec section 5). Input is scanned for depth
+/// before it is parsed, so the parser never recurses deeper than this.
 pub const MAX_DEPTH: usize = 128;
 
 /// Limits applied while reading a response.
@@ -86,7 +86,10 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
             format!("expected nesting of at most {max_depth} levels, found deeper at line {line} column {column}"),
         ));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+    // The scan above bounds the depth, so serde_json's own (lower) limit can step aside.
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    reader.disable_recursion_limit();
+    let value = serde::Deserialize::deserialize(&mut reader).and_then(|v: Value| reader.end().map(|()| v)).map_err(|e| {
         let found = if bytes.iter().all(u8::is_ascii_whitespace) { "an empty document".to_string() } else { e.to_string() };
         refusal(Rule::NotJson, format!("expected a JSON document, found {found}"))
     })?;

@@ -240,3 +240,22 @@ fn the_error_body_of_section_4() {
     assert!(!report.is_valid());
     assert!(!Contract::global().validate_error_body(&json!({"message": "flat"})).is_valid());
 }
+
+#[test]
+fn the_exported_schema_refuses_the_same_nesting_as_the_reader() {
+    let schema: Value = serde_json::from_str(foxapi_contract::CONTRACT_SCHEMA).expect("JSON");
+    let peer = jsonschema::validator_for(&schema).expect("compiles as any validator would");
+    for depth in [2usize, 127, 128, 129, 140] {
+        let mut text = base().to_string();
+        text.pop();
+        text.push_str(&format!(",\"x\":{}{}}}", "[".repeat(depth - 1), "]".repeat(depth - 1)));
+        let mut nested = json!([]);
+        for _ in 2..depth {
+            nested = json!([nested]);
+        }
+        let value = with(base(), "/x", nested);
+        let ours = Contract::global().validate(text.as_bytes()).is_valid();
+        assert_eq!(peer.is_valid(&value), ours, "nesting {depth}");
+        assert_eq!(ours, depth <= 128, "nesting {depth}");
+    }
+}
