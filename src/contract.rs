@@ -21,9 +21,11 @@ use std::sync::OnceLock;
 /// `foxapi-contract schema` prints and what any standard validator can be given.
 pub const CONTRACT_SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/contract.schema.json"));
 /// The strict contract schema: the contract plus every warning rule.
-pub const STRICT_SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/contract.strict.schema.json"));
+pub const STRICT_SCHEMA: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/contract.strict.schema.json"));
 /// The schema of the body of a non-2xx answer (spec section 4), self-contained.
-pub const ERROR_BODY_SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/error-body.schema.json"));
+pub const ERROR_BODY_SCHEMA: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/error-body.schema.json"));
 
 /// The longest stretch of a value quoted in a message.
 const QUOTE_LIMIT: usize = 80;
@@ -57,9 +59,14 @@ pub struct Parsed {
 /// that while reading (at the same depth, tested), which is cheaper than a chain of 128
 /// definitions on every value.
 fn compile(name: &str, text: &str) -> Validator {
-    let mut schema: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet not JSON: {e}"));
+    let mut schema: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet not JSON: {e}"));
     if let Some(rules) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
-        if rules.last().and_then(|r| r["description"].as_str()).is_some_and(|d| d.starts_with("arrays and objects nest at most")) {
+        if rules
+            .last()
+            .and_then(|r| r["description"].as_str())
+            .is_some_and(|d| d.starts_with("arrays and objects nest at most"))
+        {
             rules.pop();
         }
     }
@@ -82,12 +89,19 @@ impl Contract {
     /// Compiles the contract. The schemas are the crate's own and are tested to compile, so
     /// this cannot fail at run time.
     pub fn new() -> Contract {
-        let strict_doc: Value = serde_json::from_str(STRICT_SCHEMA).expect("tested: the strict schema is JSON");
-        let contract_doc: Value = serde_json::from_str(CONTRACT_SCHEMA).expect("tested: the contract schema is JSON");
+        let strict_doc: Value =
+            serde_json::from_str(STRICT_SCHEMA).expect("tested: the strict schema is JSON");
+        let contract_doc: Value =
+            serde_json::from_str(CONTRACT_SCHEMA).expect("tested: the contract schema is JSON");
         let descriptions = |doc: &Value| -> Vec<String> {
             doc["allOf"]
                 .as_array()
-                .map(|rules| rules.iter().map(|r| r["description"].as_str().unwrap_or_default().to_string()).collect())
+                .map(|rules| {
+                    rules
+                        .iter()
+                        .map(|r| r["description"].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         Contract {
@@ -95,7 +109,10 @@ impl Contract {
             strict: compile("contract.strict.schema.json", STRICT_SCHEMA),
             error_body: compile("error-body.schema.json", ERROR_BODY_SCHEMA),
             rule_descriptions: descriptions(&strict_doc),
-            contract_rules: descriptions(&contract_doc).iter().filter(|d| !d.starts_with("arrays and objects nest at most")).count(),
+            contract_rules: descriptions(&contract_doc)
+                .iter()
+                .filter(|d| !d.starts_with("arrays and objects nest at most"))
+                .count(),
             strict_doc,
             limits: Limits::default(),
         }
@@ -143,26 +160,41 @@ impl Contract {
         let model = value.get("model").and_then(Value::as_str);
         let output_type = value.get("type").and_then(Value::as_str);
         report.model = model.map(str::to_string);
-        report.items = value.get("results").and_then(Value::as_array).map_or(0, Vec::len);
+        report.items = value
+            .get("results")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         match model::lookup(model, output_type) {
             Some((entry, dispatch)) => {
                 report.shapes = entry.shapes.iter().map(|s| s.name()).collect();
                 report.dispatch = Some(dispatch);
             }
-            None if model.is_some() || output_type.is_some() => report.dispatch = Some(Dispatch::Unknown),
+            None if model.is_some() || output_type.is_some() => {
+                report.dispatch = Some(Dispatch::Unknown)
+            }
             None => {}
         }
         if !self.strict.is_valid(value) {
             report.errors = self.issues(&self.contract, value, false);
             let mut said = HashSet::new();
-            report.errors.retain(|i| said.insert((i.instance_path.clone(), i.message.clone())));
-            let seen: HashSet<(&str, &str)> =
-                report.errors.iter().map(|i| (i.instance_path.as_str(), i.schema_path.as_str())).collect();
+            report
+                .errors
+                .retain(|i| said.insert((i.instance_path.clone(), i.message.clone())));
+            let seen: HashSet<(&str, &str)> = report
+                .errors
+                .iter()
+                .map(|i| (i.instance_path.as_str(), i.schema_path.as_str()))
+                .collect();
             let warnings: Vec<Issue> = self
                 .issues(&self.strict, value, true)
                 .into_iter()
                 .filter(|i| !seen.contains(&(i.instance_path.as_str(), i.schema_path.as_str())))
-                .filter(|i| !report.errors.iter().any(|e| e.instance_path == i.instance_path))
+                .filter(|i| {
+                    !report
+                        .errors
+                        .iter()
+                        .any(|e| e.instance_path == i.instance_path)
+                })
                 .collect();
             report.warnings = warnings;
         }
@@ -193,8 +225,14 @@ impl Contract {
         let (report, task) = self.check(value);
         match task {
             Some(task) => {
-                let results = task.typed_results().expect("checked: typed_results succeeded in check");
-                Ok(Parsed { task, results, warnings: report.warnings })
+                let results = task
+                    .typed_results()
+                    .expect("checked: typed_results succeeded in check");
+                Ok(Parsed {
+                    task,
+                    results,
+                    warnings: report.warnings,
+                })
             }
             None => Err(report),
         }
@@ -202,19 +240,33 @@ impl Contract {
 
     /// Validates the body of a non-2xx answer against spec section 4.
     pub fn validate_error_body(&self, value: &Value) -> Report {
-        let mut report = Report::default();
-        report.errors = self.issues(&self.error_body, value, false);
-        report
+        Report {
+            errors: self.issues(&self.error_body, value, false),
+            ..Report::default()
+        }
     }
 
     fn refuse_shape_of(&self, value: &Value) -> Option<Issue> {
         let refusal = |rule, message: String| Some(Issue::whole(rule, message));
         if !value.is_object() {
-            return refusal(Rule::NotObject, format!("expected a JSON object (the task envelope), found {}", json_type(value)));
+            return refusal(
+                Rule::NotObject,
+                format!(
+                    "expected a JSON object (the task envelope), found {}",
+                    json_type(value)
+                ),
+            );
         }
         let max = self.limits.max_depth.min(input::MAX_DEPTH);
         let depth = input::depth(value);
-        (depth > max).then(|| refusal(Rule::TooDeep, format!("expected nesting of at most {max} levels, found {depth}"))).flatten()
+        (depth > max)
+            .then(|| {
+                refusal(
+                    Rule::TooDeep,
+                    format!("expected nesting of at most {max} levels, found {depth}"),
+                )
+            })
+            .flatten()
     }
 
     fn issues(&self, validator: &Validator, value: &Value, strict: bool) -> Vec<Issue> {
@@ -234,13 +286,16 @@ impl Contract {
         let schema_path = parts.schema_path.to_string();
         let instance = parts.instance;
         let kind = match parts.kind {
-            ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            ValidationErrorKind::AnyOf { context }
+            | ValidationErrorKind::OneOfNotValid { context } => {
                 let type_only = |branch: &Vec<ValidationError<'static>>| {
                     branch.iter().all(|e| {
-                        matches!(e.kind(), ValidationErrorKind::Type { .. }) && e.instance_path().as_str() == instance_path
+                        matches!(e.kind(), ValidationErrorKind::Type { .. })
+                            && e.instance_path().as_str() == instance_path
                     })
                 };
-                let (mut relevant, types): (Vec<_>, Vec<_>) = context.into_iter().partition(|b| !type_only(b));
+                let (mut relevant, types): (Vec<_>, Vec<_>) =
+                    context.into_iter().partition(|b| !type_only(b));
                 if relevant.len() == 1 {
                     for e in relevant.pop().expect("one branch") {
                         self.flatten(e, strict, out);
@@ -257,7 +312,10 @@ impl Contract {
                             _ => None,
                         })
                         .collect();
-                    Some(ValidationErrorKind::Custom { keyword: "type".into(), message: expected.join(" or ") })
+                    Some(ValidationErrorKind::Custom {
+                        keyword: "type".into(),
+                        message: expected.join(" or "),
+                    })
                 } else {
                     None
                 }
@@ -268,8 +326,14 @@ impl Contract {
                     out.push(Issue {
                         instance_path: format!("{instance_path}/{}", escape(&key)),
                         schema_path: schema_path.clone(),
-                        message: format!("undeclared key {key:?}: expected only the keys the schema declares"),
-                        rule: if strict { Rule::UndeclaredKey } else { Rule::Schema },
+                        message: format!(
+                            "undeclared key {key:?}: expected only the keys the schema declares"
+                        ),
+                        rule: if strict {
+                            Rule::UndeclaredKey
+                        } else {
+                            Rule::Schema
+                        },
                         found: Some(found),
                     });
                 }
@@ -278,12 +342,17 @@ impl Contract {
             other => Some(other),
         };
         let mut message = match &kind {
-            Some(ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }) => match self.described(&schema_path) {
-                Some(what) => format!("expected {what}, found {}", quote(&instance)),
-                None => describe(kind.as_ref().expect("matched"), &instance),
-            },
+            Some(ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }) => {
+                match self.described(&schema_path) {
+                    Some(what) => format!("expected {what}, found {}", quote(&instance)),
+                    None => describe(kind.as_ref().expect("matched"), &instance),
+                }
+            }
             Some(k) => describe(k, &instance),
-            None => format!("expected one of the forms the schema allows, found {}", quote(&instance)),
+            None => format!(
+                "expected one of the forms the schema allows, found {}",
+                quote(&instance)
+            ),
         };
         let rule_index = rule_index(&schema_path);
         if let Some(description) = rule_index.and_then(|i| self.rule_descriptions.get(i)) {
@@ -301,7 +370,13 @@ impl Contract {
             Rule::Schema
         };
         let found = Some(quote(&instance));
-        out.push(Issue { instance_path, schema_path, message, rule, found });
+        out.push(Issue {
+            instance_path,
+            schema_path,
+            message,
+            rule,
+            found,
+        });
     }
 }
 
@@ -310,7 +385,11 @@ impl Contract {
     /// `schema_path`, lower-cased: `an absolute http(s) URL` for the URL pattern.
     fn described(&self, schema_path: &str) -> Option<String> {
         let parent = &schema_path[..schema_path.rfind('/')?];
-        let description = self.strict_doc.pointer(parent)?.get("description")?.as_str()?;
+        let description = self
+            .strict_doc
+            .pointer(parent)?
+            .get("description")?
+            .as_str()?;
         let sentence = description.split(". ").next()?.trim_end_matches('.');
         let mut chars = sentence.chars();
         let first = chars.next()?.to_lowercase();
@@ -320,7 +399,12 @@ impl Contract {
 
 /// The index of the top-level `allOf` rule a schema path lies under, if any.
 fn rule_index(schema_path: &str) -> Option<usize> {
-    schema_path.strip_prefix("/allOf/")?.split('/').next()?.parse().ok()
+    schema_path
+        .strip_prefix("/allOf/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// A JSON pointer segment for `key`.
@@ -344,7 +428,11 @@ pub(crate) fn quote(value: &Value) -> String {
 fn type_names(kind: &TypeKind) -> String {
     match kind {
         TypeKind::Single(t) => t.to_string(),
-        TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(" or "),
     }
 }
 
@@ -360,22 +448,50 @@ fn typed(instance: &Value) -> String {
 fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
     let found = quote(instance);
     match kind {
-        ValidationErrorKind::Type { kind } => format!("expected {}, found {}", type_names(kind), typed(instance)),
-        ValidationErrorKind::Custom { keyword, message } if keyword == "type" => format!("expected {message}, found {}", typed(instance)),
-        ValidationErrorKind::Required { property } => format!("expected key {property}, found none"),
-        ValidationErrorKind::Constant { expected_value } => format!("expected {expected_value}, found {found}"),
-        ValidationErrorKind::Enum { options } => format!("expected one of {options}, found {found}"),
-        ValidationErrorKind::Minimum { limit } => format!("expected at least {limit}, found {found}"),
-        ValidationErrorKind::Maximum { limit } => format!("expected at most {limit}, found {found}"),
-        ValidationErrorKind::ExclusiveMinimum { limit } => format!("expected more than {limit}, found {found}"),
-        ValidationErrorKind::ExclusiveMaximum { limit } => format!("expected less than {limit}, found {found}"),
-        ValidationErrorKind::Pattern { pattern } => format!("expected a string matching {pattern:?}, found {found}"),
-        ValidationErrorKind::Format { format } => format!("expected a valid {format}, found {found}"),
+        ValidationErrorKind::Type { kind } => {
+            format!("expected {}, found {}", type_names(kind), typed(instance))
+        }
+        ValidationErrorKind::Custom { keyword, message } if keyword == "type" => {
+            format!("expected {message}, found {}", typed(instance))
+        }
+        ValidationErrorKind::Required { property } => {
+            format!("expected key {property}, found none")
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            format!("expected {expected_value}, found {found}")
+        }
+        ValidationErrorKind::Enum { options } => {
+            format!("expected one of {options}, found {found}")
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            format!("expected at least {limit}, found {found}")
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("expected at most {limit}, found {found}")
+        }
+        ValidationErrorKind::ExclusiveMinimum { limit } => {
+            format!("expected more than {limit}, found {found}")
+        }
+        ValidationErrorKind::ExclusiveMaximum { limit } => {
+            format!("expected less than {limit}, found {found}")
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            format!("expected a string matching {pattern:?}, found {found}")
+        }
+        ValidationErrorKind::Format { format } => {
+            format!("expected a valid {format}, found {found}")
+        }
         ValidationErrorKind::MinItems { limit } => {
-            format!("expected at least {limit} items, found {}", instance.as_array().map_or(0, Vec::len))
+            format!(
+                "expected at least {limit} items, found {}",
+                instance.as_array().map_or(0, Vec::len)
+            )
         }
         ValidationErrorKind::MaxItems { limit } => {
-            format!("expected at most {limit} items, found {}", instance.as_array().map_or(0, Vec::len))
+            format!(
+                "expected at most {limit} items, found {}",
+                instance.as_array().map_or(0, Vec::len)
+            )
         }
         ValidationErrorKind::Not { .. } => format!("expected something else, found {found}"),
         ValidationErrorKind::FalseSchema => format!("expected nothing here, found {found}"),
@@ -386,7 +502,7 @@ fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
 /// Parses the envelope and its results into the generated types.
 fn type_task(value: &Value) -> Result<Task, String> {
     let task = Task::deserialize(value).map_err(|e| format!("Task: {e}"))?;
-    task.typed_results().map_err(|e: ResultsError| e.to_string())?;
+    task.typed_results()
+        .map_err(|e: ResultsError| e.to_string())?;
     Ok(task)
 }
-

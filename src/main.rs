@@ -20,6 +20,20 @@ enum Command {
     Validate(cli::validate::ValidateArgs),
     /// Print the self-contained contract schema (or the strict one, the report's, the error body's).
     Schema(cli::schema::SchemaArgs),
+    /// Read a task from the FoxAPI task endpoint: get, wait, download.
+    Task {
+        #[command(flatten)]
+        connection: cli::task::ConnectionArgs,
+        #[command(subcommand)]
+        command: cli::task::TaskCommand,
+    },
+    /// Save a live response as a fixture under fixtures/recorded/<model>/, validated, secrets removed.
+    Record {
+        #[command(flatten)]
+        connection: cli::task::ConnectionArgs,
+        #[command(flatten)]
+        args: cli::task::RecordArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -27,5 +41,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => cli::validate::run(args),
         Command::Schema(args) => cli::schema::run(args),
+        Command::Task {
+            connection,
+            command,
+        } => cli::task::run_task(connection, command),
+        Command::Record { connection, args } => cli::task::run_record(connection, args),
     }
 }

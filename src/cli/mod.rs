@@ -6,4 +6,5 @@ pub mod json;
 pub mod junit;
 pub mod progress;
 pub mod schema;
+pub mod task;
 pub mod validate;

@@ -76,6 +76,8 @@ pub struct Outcome {
     pub source: String,
     /// What validation said.
     pub report: Report,
+    /// Whether the operating system refused to read it (an I/O error: exit 2 at the end).
+    pub unreadable: bool,
 }
 
 /// Counts over a run.
@@ -117,7 +119,12 @@ impl Sink {
         }
     }
 
-    fn finish(self, summary: &Summary, drift: Option<&[foxapi_contract::drift::DriftRow]>, coverage: Option<&foxapi_contract::coverage::CoverageSummary>) -> io::Result<()> {
+    fn finish(
+        self,
+        summary: &Summary,
+        drift: Option<&[foxapi_contract::drift::DriftRow]>,
+        coverage: Option<&foxapi_contract::coverage::CoverageSummary>,
+    ) -> io::Result<()> {
         match self {
             Sink::Human(mut s) => s.finish(summary, drift, coverage),
             Sink::Json(mut s) => s.finish(summary, drift, coverage),
@@ -142,6 +149,7 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
 
 /// Checks one unit against the contract.
 fn check(contract: &Contract, unit: Unit, strict: bool) -> Outcome {
+    let unreadable = matches!(unit.bytes, Err(corpus::Unreadable::Io(_)));
     let report = match unit.bytes {
         Ok(bytes) => contract.validate(&bytes),
         Err(why) => {
@@ -153,7 +161,11 @@ fn check(contract: &Contract, unit: Unit, strict: bool) -> Outcome {
         }
     };
     let report = if strict { report.into_strict() } else { report };
-    Outcome { source: unit.source, report }
+    Outcome {
+        source: unit.source,
+        report,
+        unreadable,
+    }
 }
 
 fn usage(message: impl std::fmt::Display) -> ExitCode {
@@ -164,7 +176,11 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
 /// Runs `validate`: 0 when every response is valid, 1 when any is invalid (or coverage is
 /// missed), 2 on a usage or I/O error.
 pub fn run(args: ValidateArgs) -> ExitCode {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.paths.clone()
+    };
     for path in &paths {
         if path != Path::new("-") && !path.exists() {
             return usage(format!("{}: no such file or directory", path.display()));
@@ -174,9 +190,15 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         (Ok(i), Ok(e)) => (i, e),
         (Err(e), _) | (_, Err(e)) => return usage(e),
     };
-    let limits = Limits { max_bytes: args.max_bytes, max_depth: args.max_depth as usize };
+    let limits = Limits {
+        max_bytes: args.max_bytes,
+        max_depth: args.max_depth as usize,
+    };
     let contract = Contract::new().with_limits(limits);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+    {
         Ok(pool) => pool,
         Err(e) => return usage(format!("cannot start worker threads: {e}")),
     };
@@ -190,15 +212,28 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     for dest in &args.reports {
         let file = match File::create(&dest.path) {
             Ok(f) => f,
-            Err(e) => return usage(format!("{}: cannot create the report: {e}", dest.path.display())),
+            Err(e) => {
+                return usage(format!(
+                    "{}: cannot create the report: {e}",
+                    dest.path.display()
+                ))
+            }
         };
-        match Sink::open(dest.format, Box::new(BufWriter::new(file)), false, args.verbose) {
+        match Sink::open(
+            dest.format,
+            Box::new(BufWriter::new(file)),
+            false,
+            args.verbose,
+        ) {
             Ok(s) => sinks.push(s),
             Err(e) => return usage(format!("{}: {e}", dest.path.display())),
         }
     }
 
-    let keep = |p: &Path| include.as_ref().is_none_or(|g| g.is_match(p)) && !exclude.as_ref().is_some_and(|g| g.is_match(p));
+    let keep = |p: &Path| {
+        include.as_ref().is_none_or(|g| g.is_match(p))
+            && !exclude.as_ref().is_some_and(|g| g.is_match(p))
+    };
     let mut io_failed = false;
     let mut files: Vec<PathBuf> = Vec::new();
     for path in &paths {
@@ -230,11 +265,14 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     let mut write_failed = None;
     while units.peek().is_some() {
         let batch: Vec<Unit> = units.by_ref().take(BATCH).collect();
-        let outcomes: Vec<Outcome> = pool.install(|| batch.into_par_iter().map(|u| check(&contract, u, args.strict)).collect());
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            batch
+                .into_par_iter()
+                .map(|u| check(&contract, u, args.strict))
+                .collect()
+        });
         for outcome in &outcomes {
-            if outcome.report.errors.iter().any(|e| e.message.starts_with("cannot read")) {
-                io_failed = true;
-            }
+            io_failed |= outcome.unreadable;
             summary.checked += 1;
             if outcome.report.is_valid() {
                 summary.valid += 1;
@@ -270,9 +308,14 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     if io_failed {
         return ExitCode::from(2);
     }
-    let missed = args.require_coverage && coverage_summary.as_ref().is_some_and(|c| !c.missing_models.is_empty());
+    let missed = args.require_coverage
+        && coverage_summary
+            .as_ref()
+            .is_some_and(|c| !c.missing_models.is_empty());
     if missed {
-        let missing = coverage_summary.map(|c| c.missing_models.join(", ")).unwrap_or_default();
+        let missing = coverage_summary
+            .map(|c| c.missing_models.join(", "))
+            .unwrap_or_default();
         eprintln!("error: --require-coverage: expected a valid response for every registry model, found none for: {missing}");
     }
     if summary.invalid > 0 || missed {

@@ -1,1 +1,95 @@
-//! The async client of the FoxAPI task endpoint.
+//! The async client of the FoxAPI task endpoint: [`Client::get_task`] fetches and validates
+//! one task, [`Client::wait`] polls it to the end, [`Client::download`] stores its results,
+//! and [`Client::record`] saves a live answer as a fixture, secrets removed.
+//!
+//! The client only reads: it never submits a task (a POST that costs money), so nothing it
+//! retries can cost anything. The API key is an [`ApiKey`]: it is sent in the
+//! `Authorization` header of API requests only (never to result URLs), and never shown in
+//! `Debug`, logs, errors or recorded files.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), foxapi_contract::client::ClientError> {
+//! use foxapi_contract::client::{Client, WaitPolicy};
+//!
+//! let client = Client::from_env()?;
+//! let done = client.wait("task-unified-1757165031-uyujaw3d", &WaitPolicy::default(), |_| {}).await?;
+//! for issue in &done.warnings {
+//!     eprintln!("warning: {issue}");
+//! }
+//! client.download(&done.task, std::path::Path::new("out")).await?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod download;
+mod error;
+mod get;
+mod key;
+mod record;
+pub mod redact;
+mod wait;
+
+pub use config::{ClientBuilder, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
+pub use download::{Downloaded, Saved};
+pub use error::{ClientError, RawBody};
+pub use get::FetchedTask;
+pub use key::{ApiKey, ApiKeyError, REDACTED};
+pub use record::DEFAULT_RECORD_DIR;
+pub use wait::{Progress, WaitPolicy};
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A client of the FoxAPI task endpoint. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// For the API: the key goes with every request; redirects are not followed.
+    api: reqwest::Client,
+    /// For result URLs: no key, redirects followed.
+    downloads: reqwest::Client,
+    base: url::Url,
+    key: ApiKey,
+    request_timeout: Duration,
+    max_response_bytes: usize,
+    max_download_bytes: u64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &redact::url(self.inner.base.as_str()))
+            .field("key", &self.inner.key)
+            .field("request_timeout", &self.inner.request_timeout)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("max_download_bytes", &self.inner.max_download_bytes)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with the defaults; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client from `FOXAPI_API_KEY` and `FOXAPI_BASE_URL` (default
+    /// `https://api.foxapi.cc`).
+    pub fn from_env() -> Result<Client, ClientError> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &url::Url {
+        &self.inner.base
+    }
+
+    /// The API key, to check that some output does not hold it.
+    pub fn api_key(&self) -> &ApiKey {
+        &self.inner.key
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Times foxapi-contract against its peers on one generated corpus, in one run:
+#   bench/compare.sh [COUNT]          (default 10000 responses)
+# - foxapi-contract validate, all cores and one core (--jobs 1)
+# - the parse floor: the same files read and parsed with serde_json, nothing else, one core
+# - check-jsonschema (PyPI) and ajv-cli (npm) with the exported contract schema
+# - peak memory of foxapi-contract on a 100,000-response JSON Lines corpus
+# Prints a table; BENCHMARKS.md records its figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-10000}
+scripts/tools.sh
+cargo build --release --quiet --bin foxapi-contract --example parse_floor
+bin=target/release/foxapi-contract
+floor=target/release/examples/parse_floor
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 bench/corpus.py "$work/corpus" --count "$count"
+python3 bench/corpus.py "$work/none" --count 100000 --jsonl "$work/corpus100k.jsonl" --no-files >/dev/null
+"$bin" schema > "$work/contract.schema.json"
+
+seconds() { # runs "$@" once, prints wall seconds
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || true
+  end=$(date +%s.%N)
+  python3 -c "print(f'{$end - $start:.3f}')"
+}
+best_of() { # best of N runs
+  local n=$1; shift
+  local best=""
+  for _ in $(seq 1 "$n"); do
+    t=$(seconds "$@")
+    best=$(python3 -c "print(min(float('$t'), float('${best:-$t}')))")
+  done
+  echo "$best"
+}
+files=("$work"/corpus/*.json)
+ours_all=$(best_of 3 "$bin" validate --no-progress --format json "$work/corpus")
+ours_one=$(best_of 3 "$bin" validate --no-progress --jobs 1 --format json "$work/corpus")
+floor_one=$(best_of 3 "$floor" "$work/corpus")
+ajv=$(best_of 1 .tools/node/node_modules/.bin/ajv validate --spec=draft2020 -c ajv-formats --strict=false --errors=no -s "$work/contract.schema.json" -d "$work/corpus/*.json")
+cj=$(best_of 1 .tools/venv/bin/check-jsonschema --schemafile "$work/contract.schema.json" "${files[@]}")
+peak_kib=$( { /usr/bin/time -f '%M' "$bin" validate --no-progress --format json "$work/corpus100k.jsonl" >/dev/null; } 2>&1 | tail -n 1 )
+
+python3 - "$count" "$ours_all" "$ours_one" "$floor_one" "$ajv" "$cj" "$peak_kib" <<'PY'
+import sys
+count, ours_all, ours_one, floor_one, ajv, cj, peak = sys.argv[1:]
+count = int(count); ours_all, ours_one, floor_one, ajv, cj = map(float, (ours_all, ours_one, floor_one, ajv, cj))
+rows = [("foxapi-contract validate (all cores)", ours_all), ("foxapi-contract validate --jobs 1", ours_one),
+        ("parse floor: serde_json only, one core", floor_one), ("ajv-cli 5 + ajv-formats", ajv), ("check-jsonschema", cj)]
+print(f"| tool | seconds for {count} responses | responses/s |")
+print("|---|---:|---:|")
+for name, t in rows:
+    print(f"| {name} | {t:.3f} | {count / t:,.0f} |")
+print()
+print(f"- check-jsonschema / foxapi-contract: {cj / ours_all:.1f}x (target at least 30x)")
+print(f"- ajv-cli / foxapi-contract: {ajv / ours_all:.1f}x (target at least 5x)")
+print(f"- foxapi-contract --jobs 1 / parse floor: {ours_one / floor_one:.2f}x (target within 2x)")
+print(f"- peak memory on 100,000 responses (JSON Lines): {int(peak) / 1024:.1f} MiB (target under 64 MiB)")
+PY

@@ -1,0 +1,353 @@
+//! Storing a task's results: each result URL streamed to a temporary file, synced, then
+//! renamed, so no partial file ever sits under a final name; items without a URL (ids,
+//! transcripts, chat completions) written as JSON. A file already under its final name is
+//! complete, so a rerun skips it and resumes.
+
+use super::error::RawBody;
+use super::get::{read_limited, BodyError};
+use super::{redact, Client, ClientError};
+use crate::{Task, TaskStatus};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+/// How much of an error page of a result URL is kept.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// What happened to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// Streamed from the result URL; this many bytes.
+    Downloaded(u64),
+    /// Written as JSON (an item without a URL, or the ids of an item).
+    Written,
+    /// Already there from an earlier run: left as it is.
+    Skipped,
+}
+
+/// One file of a task's results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Downloaded {
+    /// The item's position in `results`.
+    pub index: usize,
+    /// Where it is.
+    pub path: PathBuf,
+    /// What was done.
+    pub saved: Saved,
+}
+
+/// `text` made safe as part of a file name: ASCII letters, digits, `-`, `_` and `.` kept,
+/// anything else `_`, no leading dot.
+fn safe_name(text: &str) -> String {
+    let name: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = name.trim_start_matches('.');
+    if name.is_empty() {
+        "task".to_string()
+    } else {
+        name.chars().take(120).collect()
+    }
+}
+
+/// The file extension for a media type, if it is a known one.
+fn extension_of_content_type(content_type: &str) -> Option<&'static str> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    Some(match essence.as_str() {
+        "image/png" => "png",
+        "image/jpeg" | "image/jpg" => "jpg",
+        "image/webp" => "webp",
+        "image/gif" => "gif",
+        "image/avif" => "avif",
+        "image/tiff" => "tiff",
+        "image/bmp" => "bmp",
+        "image/svg+xml" => "svg",
+        "image/vnd.radiance" => "hdr",
+        "image/x-exr" | "image/aces" => "exr",
+        "video/mp4" => "mp4",
+        "video/webm" => "webm",
+        "video/quicktime" => "mov",
+        "audio/mpeg" | "audio/mp3" => "mp3",
+        "audio/wav" | "audio/x-wav" | "audio/wave" => "wav",
+        "audio/ogg" => "ogg",
+        "audio/flac" => "flac",
+        "audio/aac" => "aac",
+        "audio/mp4" | "audio/m4a" | "audio/x-m4a" => "m4a",
+        "application/json" => "json",
+        "text/plain" => "txt",
+        "model/gltf-binary" => "glb",
+        "application/zip" => "zip",
+        _ => return None,
+    })
+}
+
+/// The extension for a result: from its `content_type`, else from the URL's path, else `bin`.
+fn extension(item: &Value, url: &str) -> String {
+    if let Some(ext) = item
+        .get("content_type")
+        .and_then(Value::as_str)
+        .and_then(extension_of_content_type)
+    {
+        return ext.to_string();
+    }
+    let from_path = url::Url::parse(url).ok().and_then(|u| {
+        let last = u.path_segments()?.next_back()?.to_string();
+        let (_, ext) = last.rsplit_once('.')?;
+        (!ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then(|| ext.to_ascii_lowercase())
+    });
+    from_path.unwrap_or_else(|| "bin".to_string())
+}
+
+/// Whether an item carries long-lived ids (`voice_id`, `character_id`, `profile_id`) worth
+/// keeping as JSON next to any file it has.
+fn has_ids(item: &Value) -> bool {
+    item.as_object()
+        .is_some_and(|o| o.keys().any(|k| k.ends_with("_id")))
+}
+
+fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> ClientError + 'a {
+    move |source| ClientError::Io {
+        path: path.to_path_buf(),
+        action,
+        source,
+    }
+}
+
+/// A temporary file next to `target`, named after it so a leftover is recognisable.
+fn temporary_for(target: &Path, dir: &Path) -> Result<tempfile::NamedTempFile, ClientError> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    // A result is an ordinary file (the umask applies), not a private temporary one.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    builder
+        .tempfile_in(dir)
+        .map_err(io(dir, "create a temporary file in"))
+}
+
+/// Renames a synced temporary file to its final name, then syncs the directory (best effort).
+fn persist(
+    temporary: tempfile::NamedTempFile,
+    target: &Path,
+    dir: &Path,
+) -> Result<(), ClientError> {
+    temporary.persist(target).map_err(|e| ClientError::Io {
+        path: target.to_path_buf(),
+        action: "rename into",
+        source: e.error,
+    })?;
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        // Makes the rename durable; a file system that cannot sync a directory is no error.
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON to `target`, atomically.
+pub(super) fn write_json(value: &Value, target: &Path, dir: &Path) -> Result<(), ClientError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| ClientError::Io {
+        path: target.to_path_buf(),
+        action: "serialise JSON for",
+        source: std::io::Error::other(e),
+    })?;
+    text.push('\n');
+    let mut temporary = temporary_for(target, dir)?;
+    std::io::Write::write_all(&mut temporary, text.as_bytes()).map_err(io(target, "write"))?;
+    temporary.as_file().sync_all().map_err(io(target, "sync"))?;
+    persist(temporary, target, dir)
+}
+
+impl Client {
+    /// Stores every result of a completed task under `dir` (created if missing): files named
+    /// `<task id>-<index>.<ext>`, the extension from `content_type` or the URL; items
+    /// without a URL, and the ids of items that have some, as `<task id>-<index>.json`.
+    /// Files already there are skipped. Result URLs get no `Authorization` header.
+    pub async fn download(&self, task: &Task, dir: &Path) -> Result<Vec<Downloaded>, ClientError> {
+        let items = task.results.as_deref().unwrap_or_default();
+        if task.status != TaskStatus::Completed || items.is_empty() {
+            let status = match (&task.status, items.is_empty()) {
+                (TaskStatus::Completed, true) => "completed, without results yet".to_string(),
+                (status, _) => status.as_str().to_string(),
+            };
+            return Err(ClientError::NotDownloadable {
+                id: task.id.clone(),
+                status,
+            });
+        }
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(io(dir, "create the directory"))?;
+        let stem = safe_name(&task.id);
+        let mut saved = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let url = item.get("url").and_then(Value::as_str);
+            if let Some(url) = url {
+                let path = dir.join(format!("{stem}-{index}.{}", extension(item, url)));
+                let outcome = if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+                    Saved::Skipped
+                } else {
+                    Saved::Downloaded(self.fetch_to(&task.id, index, url, &path, dir).await?)
+                };
+                saved.push(Downloaded {
+                    index,
+                    path,
+                    saved: outcome,
+                });
+            }
+            if url.is_none() || has_ids(item) {
+                let path = dir.join(format!("{stem}-{index}.json"));
+                let outcome = if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+                    Saved::Skipped
+                } else {
+                    write_json(item, &path, dir)?;
+                    Saved::Written
+                };
+                saved.push(Downloaded {
+                    index,
+                    path,
+                    saved: outcome,
+                });
+            }
+        }
+        Ok(saved)
+    }
+
+    /// Streams one result URL to `target` through a temporary file; the number of bytes.
+    async fn fetch_to(
+        &self,
+        id: &str,
+        index: usize,
+        url: &str,
+        target: &Path,
+        dir: &Path,
+    ) -> Result<u64, ClientError> {
+        let shown = redact::url(url);
+        let limit = self.inner.max_download_bytes;
+        tracing::debug!(url = %shown, "download");
+        let mut response = self.inner.downloads.get(url).send().await.map_err(|e| {
+            self.transport(
+                shown.clone(),
+                "requesting a result",
+                e,
+                Vec::new(),
+                self.inner.request_timeout,
+            )
+        })?;
+        let status = response.status().as_u16();
+        if matches!(status, 403 | 404 | 410) {
+            return Err(ClientError::Expired {
+                id: id.to_string(),
+                index,
+                url: shown,
+                status,
+            });
+        }
+        if !response.status().is_success() {
+            let body = match read_limited(&mut response, ERROR_BODY_LIMIT).await {
+                Ok(body) => body,
+                Err(BodyError { partial, .. }) => partial,
+            };
+            let raw = RawBody::new(body);
+            return Err(ClientError::Status {
+                url: shown,
+                status,
+                error: None,
+                body_issues: Vec::new(),
+                retry_after: None,
+                raw,
+            });
+        }
+        if let Some(announced) = response.content_length().filter(|&n| n > limit) {
+            return Err(ClientError::TooLarge {
+                url: shown,
+                limit,
+                found: format!("{announced} (Content-Length)"),
+            });
+        }
+        let temporary = temporary_for(target, dir)?;
+        let handle = temporary
+            .as_file()
+            .try_clone()
+            .map_err(io(temporary.path(), "open"))?;
+        let mut file = tokio::fs::File::from_std(handle);
+        let mut written: u64 = 0;
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(self.transport(
+                        shown,
+                        "reading a result",
+                        e,
+                        Vec::new(),
+                        self.inner.request_timeout,
+                    ))
+                }
+            };
+            written = written.saturating_add(chunk.len() as u64);
+            if written > limit {
+                return Err(ClientError::TooLarge {
+                    url: shown,
+                    limit,
+                    found: format!("more ({written} bytes so far)"),
+                });
+            }
+            file.write_all(&chunk).await.map_err(io(target, "write"))?;
+        }
+        file.flush().await.map_err(io(target, "write"))?;
+        file.sync_all().await.map_err(io(target, "sync"))?;
+        drop(file);
+        persist(temporary, target, dir)?;
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_are_safe() {
+        assert_eq!(safe_name("task-unified-1-abc"), "task-unified-1-abc");
+        assert_eq!(safe_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_name(""), "task");
+    }
+
+    #[test]
+    fn extensions_come_from_content_type_then_url() {
+        let u = "https://c.example/a/b.MP4?X-Amz-Signature=x";
+        assert_eq!(extension(&json!({"content_type": "image/png"}), u), "png");
+        assert_eq!(
+            extension(&json!({"content_type": "video/x-unknown"}), u),
+            "mp4"
+        );
+        assert_eq!(extension(&json!({}), "https://c.example/a/file"), "bin");
+        assert_eq!(
+            extension(&json!({}), "https://c.example/a/f.tar.gz%2Fx"),
+            "bin"
+        );
+    }
+}

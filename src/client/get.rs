@@ -1,0 +1,241 @@
+//! `GET /v1/tasks/{id}`: one request, its answer classified and, when 2xx, validated.
+
+use super::error::RawBody;
+use super::{redact, Client, ClientError};
+use crate::input::{self, Limits};
+use crate::{Contract, ErrorBody, Issue, ResultItem, Task};
+use serde_json::Value;
+use std::time::Duration;
+
+/// A task fetched from the API that keeps the contract.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchedTask {
+    /// The envelope, typed.
+    pub task: Task,
+    /// Its results, typed by model.
+    pub results: Vec<ResultItem>,
+    /// What the contract allows but reports (drift, the documented quirks).
+    pub warnings: Vec<Issue>,
+    /// The answer as JSON, as received.
+    pub json: Value,
+}
+
+/// The part of a body read before a failure.
+pub(super) struct BodyError {
+    pub(super) source: reqwest::Error,
+    pub(super) partial: Vec<u8>,
+}
+
+/// Reads a body chunk by chunk, stopping once it holds more than `limit` bytes (so a caller
+/// can tell "too large" from "exactly the limit").
+pub(super) async fn read_limited(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > limit {
+                    return Ok(body);
+                }
+            }
+            Ok(None) => return Ok(body),
+            Err(source) => {
+                return Err(BodyError {
+                    source,
+                    partial: body,
+                })
+            }
+        }
+    }
+}
+
+/// `Retry-After` as a number of seconds. (The HTTP-date form is not read: the back-off applies.)
+pub(super) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+impl Client {
+    /// The URL of a task, or why the id cannot be one.
+    pub fn task_url(&self, id: &str, sync_upstream: bool) -> Result<url::Url, ClientError> {
+        if id.trim().is_empty() || id.contains(['/', '?', '#']) || id.chars().any(char::is_control)
+        {
+            return Err(ClientError::InvalidTaskId {
+                found: id.to_string(),
+            });
+        }
+        let mut url = self.inner.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| ClientError::Config {
+                setting: "base URL",
+                expected: "a URL that can have a path",
+                found: self.inner.base.to_string(),
+            })?
+            .pop_if_empty()
+            .extend(["v1", "tasks", id]);
+        if sync_upstream {
+            url.query_pairs_mut().append_pair("sync_upstream", "true");
+        }
+        Ok(url)
+    }
+
+    /// Fetches one task and validates it: the typed task with its warnings, or a typed error
+    /// (an HTTP status with the section 4 body, a transport error, a timeout, a body that
+    /// breaks the contract), each keeping the raw body.
+    pub async fn get_task(
+        &self,
+        id: &str,
+        sync_upstream: bool,
+    ) -> Result<FetchedTask, ClientError> {
+        self.get_task_within(id, sync_upstream, self.inner.request_timeout)
+            .await
+    }
+
+    /// As [`Client::get_task`], the request given at most `timeout`.
+    pub(super) async fn get_task_within(
+        &self,
+        id: &str,
+        sync_upstream: bool,
+        timeout: Duration,
+    ) -> Result<FetchedTask, ClientError> {
+        let url = self.task_url(id, sync_upstream)?;
+        let shown = redact::url(url.as_str());
+        let timeout = timeout.min(self.inner.request_timeout);
+        tracing::debug!(url = %shown, "GET task");
+        let sent = self
+            .inner
+            .api
+            .get(url)
+            .bearer_auth(self.inner.key.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(timeout)
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(source) => {
+                return Err(self.transport(
+                    shown,
+                    "sending the request",
+                    source,
+                    Vec::new(),
+                    timeout,
+                ))
+            }
+        };
+        let status = response.status().as_u16();
+        let wait = retry_after(response.headers());
+        tracing::debug!(url = %shown, status, "answer");
+        let limit = self.inner.max_response_bytes;
+        let bytes = match read_limited(&mut response, limit).await {
+            Ok(bytes) => bytes,
+            Err(BodyError { source, partial }) if !response.status().is_success() => {
+                // The status says enough; the body is only for diagnosis.
+                tracing::debug!(url = %shown, error = %source.without_url(), "error body cut short");
+                partial
+            }
+            Err(BodyError { source, partial }) => {
+                return Err(self.transport(shown, "reading the body", source, partial, timeout))
+            }
+        };
+        let raw = RawBody::new(self.inner.key.scrub_bytes(&bytes));
+        if !(200..300).contains(&status) {
+            return Err(self.status_error(shown, status, wait, raw));
+        }
+        let limits = Limits {
+            max_bytes: limit,
+            ..Contract::global().limits()
+        };
+        let value = match input::parse(&bytes, limits) {
+            Ok(value) => value,
+            Err(issue) => {
+                return Err(ClientError::Contract {
+                    url: shown,
+                    report: Box::new(crate::Report::refused(issue)),
+                    raw,
+                })
+            }
+        };
+        match Contract::global().parse_value(&value) {
+            Ok(parsed) => Ok(FetchedTask {
+                task: parsed.task,
+                results: parsed.results,
+                warnings: parsed.warnings,
+                json: value,
+            }),
+            Err(report) => Err(ClientError::Contract {
+                url: shown,
+                report: Box::new(report),
+                raw,
+            }),
+        }
+    }
+
+    /// A non-2xx answer, its body held to section 4.
+    fn status_error(
+        &self,
+        url: String,
+        status: u16,
+        retry_after: Option<Duration>,
+        raw: RawBody,
+    ) -> ClientError {
+        let (error, body_issues) = match serde_json::from_slice::<Value>(raw.as_bytes()) {
+            Ok(value) => {
+                let report = Contract::global().validate_error_body(&value);
+                if report.is_valid() {
+                    match serde_json::from_value::<ErrorBody>(value) {
+                        Ok(body) => (Some(Box::new(body.error)), Vec::new()),
+                        Err(e) => (None, vec![issue(format!("contract bug: the error body keeps section 4 but does not type: {e}"))]),
+                    }
+                } else {
+                    (None, report.errors)
+                }
+            }
+            Err(e) => (
+                None,
+                vec![issue(format!("expected a JSON error body, found {e}"))],
+            ),
+        };
+        ClientError::Status {
+            url,
+            status,
+            error,
+            body_issues,
+            retry_after,
+            raw,
+        }
+    }
+
+    /// A failure of the HTTP stack: a timeout, or a transport error.
+    pub(super) fn transport(
+        &self,
+        url: String,
+        during: &'static str,
+        source: reqwest::Error,
+        partial: Vec<u8>,
+        timeout: Duration,
+    ) -> ClientError {
+        let raw = RawBody::new(self.inner.key.scrub_bytes(&partial));
+        if source.is_timeout() {
+            ClientError::Timeout {
+                url,
+                after: timeout,
+                raw,
+            }
+        } else {
+            ClientError::Transport {
+                url,
+                during,
+                source: source.without_url(),
+                raw,
+            }
+        }
+    }
+}
+
+fn issue(message: String) -> Issue {
+    Issue::whole(crate::Rule::NotJson, message)
+}

@@ -1,0 +1,843 @@
+//! The client against a scripted HTTP server on 127.0.0.1, with faults injected: 429 with
+//! `Retry-After`, 500 then 200, an answer slower than the timeout, a body cut short, a
+//! dropped connection, invalid JSON, completed without results then with results, a URL that
+//! expired mid-download. The tests assert request counts, states, files on disk, and that
+//! the key appears in no output; never durations.
+#![cfg(feature = "client")]
+
+mod support;
+
+use foxapi_contract::client::{ApiKey, Client, ClientError, Progress, Saved, WaitPolicy};
+use foxapi_contract::{ErrorType, TaskStatus};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+use support::{Server, Step};
+
+const KEY: &str = "sk-test-9f8e7d6c5b4a";
+const ID: &str = "task-unified-1757165031-uyujaw3d";
+const TASK_PATH: &str = "/v1/tasks/task-unified-1757165031-uyujaw3d";
+
+fn client(server: &Server) -> Client {
+    client_with_timeout(server, Duration::from_secs(10))
+}
+
+/// A client that gives up on an answer quickly, for the servers that never answer.
+fn impatient(server: &Server) -> Client {
+    client_with_timeout(server, Duration::from_millis(300))
+}
+
+fn client_with_timeout(server: &Server, timeout: Duration) -> Client {
+    Client::builder()
+        .api_key(ApiKey::new(KEY).expect("a key"))
+        .base_url(server.base())
+        .request_timeout(timeout)
+        .build()
+        .expect("a client")
+}
+
+/// A task envelope of a lip-sync video with `status` and `results`.
+fn task(status: &str, results: Value) -> String {
+    let progress = if status == "completed" { 100 } else { 40 };
+    let mut body = json!({
+        "id": ID, "object": "video.generation.task", "type": "video", "model": "lipsync-2",
+        "status": status, "progress": progress, "created": 1757165031, "results": results,
+        "error": null, "usage": {"credits_reserved": 5, "user_group": "default"}
+    });
+    if status == "failed" {
+        body["error"] =
+            json!({"message": "blocked", "type": "task_error", "code": "content_policy_violation"});
+    }
+    body.to_string()
+}
+
+fn done() -> String {
+    task(
+        "completed",
+        json!([{"url": "https://cdn.example.com/v.mp4", "content_type": "video/mp4"}]),
+    )
+}
+
+fn policy() -> WaitPolicy {
+    WaitPolicy {
+        interval: Duration::from_millis(5),
+        deadline: Duration::from_secs(20),
+        backoff_min: Duration::from_millis(5),
+        backoff_max: Duration::from_millis(20),
+        retry_after_max: Duration::from_millis(20),
+        empty_completed_requeries: 3,
+    }
+}
+
+/// Every way an error can be shown, for the key check.
+fn shown(error: &ClientError) -> String {
+    let raw = error
+        .raw_body()
+        .map(|r| r.text().into_owned())
+        .unwrap_or_default();
+    format!("{error} {error:?} {raw}")
+}
+
+fn assert_no_key(text: &str) {
+    assert!(!text.contains(KEY), "the API key leaked into: {text}");
+}
+
+/// Files under `dir`, sorted, names only.
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+// ---- get ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn get_returns_the_typed_task_with_its_warnings_and_sends_the_key() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::json(200, task("completed", Value::Null))],
+    );
+    let fetched = client(&server)
+        .get_task(ID, true)
+        .await
+        .expect("a valid task");
+    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert!(
+        !fetched.task.is_terminal(),
+        "completed without results is not terminal"
+    );
+    assert!(
+        !fetched.warnings.is_empty(),
+        "completed without results is worth a warning"
+    );
+    let request = &server.received()[0];
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(request.query.as_deref(), Some("sync_upstream=true"));
+    assert_eq!(server.count(TASK_PATH), 1);
+}
+
+#[tokio::test]
+async fn a_404_keeps_its_section_4_body() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::error(404, "not_found", "task not found")],
+    );
+    let error = client(&server).get_task(ID, false).await.expect_err("404");
+    match &error {
+        ClientError::Status {
+            status: 404,
+            error: Some(body),
+            body_issues,
+            raw,
+            ..
+        } => {
+            assert_eq!(body.type_, ErrorType::NotFound);
+            assert_eq!(body.message, "task not found");
+            assert!(body_issues.is_empty());
+            assert!(raw.text().contains("task not found"));
+        }
+        other => panic!("expected a 404 with a section 4 body, found {other:?}"),
+    }
+    assert!(!error.is_retryable());
+    assert!(error.to_string().contains("not_found"), "{error}");
+    assert_eq!(
+        server.received()[0].query,
+        None,
+        "no sync_upstream unless asked"
+    );
+}
+
+#[tokio::test]
+async fn an_error_body_that_breaks_section_4_is_reported_with_the_status() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::Reply {
+            status: 502,
+            headers: Vec::new(),
+            body: b"<html>bad gateway</html>".to_vec(),
+        }],
+    );
+    let error = client(&server).get_task(ID, false).await.expect_err("502");
+    match &error {
+        ClientError::Status {
+            status: 502,
+            error: None,
+            body_issues,
+            raw,
+            ..
+        } => {
+            assert!(!body_issues.is_empty());
+            assert_eq!(raw.as_bytes(), b"<html>bad gateway</html>");
+        }
+        other => panic!("expected a 502 without a section 4 body, found {other:?}"),
+    }
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn invalid_json_breaks_the_contract_and_keeps_the_raw_body() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::json(200, "{\"id\": \"task-unified-1\", oops")],
+    );
+    let error = client(&server)
+        .get_task(ID, false)
+        .await
+        .expect_err("invalid JSON");
+    match &error {
+        ClientError::Contract { report, raw, .. } => {
+            assert!(!report.is_valid());
+            assert!(raw.text().contains("oops"));
+        }
+        other => panic!("expected a contract error, found {other:?}"),
+    }
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_the_schema_is_a_contract_error() {
+    let server = Server::start().await;
+    let mut body: Value = serde_json::from_str(&done()).expect("JSON");
+    body["progress"] = json!(140);
+    server.script(TASK_PATH, vec![Step::json(200, body.to_string())]);
+    let error = client(&server)
+        .get_task(ID, false)
+        .await
+        .expect_err("progress 140");
+    assert!(
+        matches!(&error, ClientError::Contract { report, .. } if report.errors.iter().any(|i| i.instance_path == "/progress"))
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_a_transport_error_with_the_part_received() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::Truncated {
+            declared: 500,
+            body: b"{\"id\":\"task-un".to_vec(),
+        }],
+    );
+    let error = client(&server)
+        .get_task(ID, false)
+        .await
+        .expect_err("cut short");
+    match &error {
+        ClientError::Transport { raw, .. } => assert_eq!(raw.as_bytes(), b"{\"id\":\"task-un"),
+        other => panic!("expected a transport error, found {other:?}"),
+    }
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_transport_error() {
+    let server = Server::start().await;
+    server.script(TASK_PATH, vec![Step::Drop]);
+    let error = client(&server)
+        .get_task(ID, false)
+        .await
+        .expect_err("dropped");
+    assert!(matches!(error, ClientError::Transport { .. }), "{error:?}");
+    assert_eq!(server.count(TASK_PATH), 1);
+}
+
+#[tokio::test]
+async fn an_answer_slower_than_the_timeout_is_a_timeout() {
+    let server = Server::start().await;
+    server.script(TASK_PATH, vec![Step::Hang]);
+    let error = impatient(&server)
+        .get_task(ID, false)
+        .await
+        .expect_err("too slow");
+    assert!(matches!(error, ClientError::Timeout { .. }), "{error:?}");
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_connection_refused_is_a_transport_error() {
+    let server = Server::start().await;
+    let base = server.base();
+    drop(server);
+    tokio::task::yield_now().await;
+    let client = Client::builder()
+        .api_key(ApiKey::new(KEY).expect("key"))
+        .base_url(base)
+        .build()
+        .expect("client");
+    let error = client.get_task(ID, false).await.expect_err("refused");
+    assert!(
+        matches!(
+            error,
+            ClientError::Transport { .. } | ClientError::Timeout { .. }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn ids_that_would_change_the_path_are_refused_before_any_request() {
+    let server = Server::start().await;
+    for id in ["", "  ", "../admin", "a?b=1", "a#b", "a\nb"] {
+        let error = client(&server).get_task(id, false).await.expect_err(id);
+        assert!(
+            matches!(error, ClientError::InvalidTaskId { .. }),
+            "{id:?}: {error:?}"
+        );
+    }
+    assert!(server.received().is_empty());
+}
+
+// ---- wait -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn wait_honours_retry_after_capped_and_sees_each_state() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![
+            Step::error(429, "rate_limit_error", "slow down").with_header("Retry-After", "3600"),
+            Step::json(200, task("processing", Value::Null)),
+            Step::json(200, done()),
+        ],
+    );
+    let mut states = Vec::new();
+    let mut pauses = Vec::new();
+    let policy = policy();
+    let fetched = client(&server)
+        .wait(ID, &policy, |p| match p {
+            Progress::State { task, .. } => states.push(task.status.as_str().to_string()),
+            Progress::Retrying { error, pause, .. } => {
+                assert_eq!(error.status(), Some(429));
+                pauses.push(pause);
+            }
+        })
+        .await
+        .expect("done");
+    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert_eq!(states, ["processing", "completed"]);
+    assert_eq!(pauses.len(), 1);
+    assert!(
+        pauses[0] >= policy.retry_after_max && pauses[0] <= policy.retry_after_max.mul_f64(1.1),
+        "{pauses:?}"
+    );
+    assert_eq!(server.count(TASK_PATH), 3);
+    assert!(server
+        .received()
+        .iter()
+        .all(|r| r.query.as_deref() == Some("sync_upstream=true")));
+}
+
+#[tokio::test]
+async fn wait_retries_a_500_then_takes_the_200() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![
+            Step::error(500, "server_error", "boom"),
+            Step::json(200, done()),
+        ],
+    );
+    let fetched = client(&server)
+        .wait(ID, &policy(), |_| {})
+        .await
+        .expect("done");
+    assert!(fetched.task.is_terminal());
+    assert_eq!(server.count(TASK_PATH), 2);
+}
+
+#[tokio::test]
+async fn wait_rides_out_a_timeout_a_truncated_body_and_a_dropped_connection() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![
+            Step::Hang,
+            Step::Truncated {
+                declared: 300,
+                body: b"{\"id\":".to_vec(),
+            },
+            Step::Drop,
+            Step::json(200, done()),
+        ],
+    );
+    let mut failures = Vec::new();
+    let fetched = impatient(&server)
+        .wait(ID, &policy(), |p| {
+            if let Progress::Retrying { error, .. } = p {
+                failures.push(match error {
+                    ClientError::Timeout { .. } => "timeout",
+                    ClientError::Transport { .. } => "transport",
+                    _ => "other",
+                });
+            }
+        })
+        .await
+        .expect("done");
+    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert_eq!(failures, ["timeout", "transport", "transport"]);
+    assert_eq!(server.count(TASK_PATH), 4);
+}
+
+#[tokio::test]
+async fn wait_requeries_completed_without_results_until_results_come() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![
+            Step::json(200, task("completed", Value::Null)),
+            Step::json(200, task("completed", json!([]))),
+            Step::json(200, done()),
+        ],
+    );
+    let fetched = client(&server)
+        .wait(ID, &policy(), |_| {})
+        .await
+        .expect("done");
+    assert_eq!(fetched.results.len(), 1);
+    assert_eq!(server.count(TASK_PATH), 3);
+}
+
+#[tokio::test]
+async fn wait_gives_up_on_completed_without_results_after_the_bound() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::json(200, task("completed", Value::Null))],
+    );
+    let policy = policy();
+    let error = client(&server)
+        .wait(ID, &policy, |_| {})
+        .await
+        .expect_err("never any results");
+    assert!(
+        matches!(
+            error,
+            ClientError::CompletedWithoutResults { queries: 4, .. }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.count(TASK_PATH),
+        policy.empty_completed_requeries + 1
+    );
+}
+
+#[tokio::test]
+async fn wait_counts_an_unknown_status_as_running() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![
+            Step::json(200, task("queued", Value::Null)),
+            Step::json(200, task("queued", Value::Null)),
+            Step::json(200, done()),
+        ],
+    );
+    let fetched = client(&server)
+        .wait(ID, &policy(), |_| {})
+        .await
+        .expect("done");
+    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert_eq!(server.count(TASK_PATH), 3);
+}
+
+#[tokio::test]
+async fn wait_stops_at_a_failed_task() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::json(200, task("failed", Value::Null))],
+    );
+    let fetched = client(&server)
+        .wait(ID, &policy(), |_| {})
+        .await
+        .expect("over");
+    assert_eq!(fetched.task.status, TaskStatus::Failed);
+    assert_eq!(server.count(TASK_PATH), 1);
+}
+
+#[tokio::test]
+async fn wait_does_not_retry_a_404_or_a_broken_contract() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::error(404, "not_found", "no such task")],
+    );
+    let error = client(&server)
+        .wait(ID, &policy(), |_| {})
+        .await
+        .expect_err("404");
+    assert_eq!(error.status(), Some(404));
+    assert_eq!(server.count(TASK_PATH), 1);
+
+    let server = Server::start().await;
+    server.script(TASK_PATH, vec![Step::json(200, "not json")]);
+    let error = client(&server)
+        .wait(ID, &policy(), |_| {})
+        .await
+        .expect_err("broken");
+    assert!(matches!(error, ClientError::Contract { .. }), "{error:?}");
+    assert_eq!(server.count(TASK_PATH), 1);
+}
+
+#[tokio::test]
+async fn wait_stops_at_the_deadline_with_the_last_state_and_a_bounded_number_of_requests() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::json(200, task("processing", Value::Null))],
+    );
+    let policy = WaitPolicy {
+        interval: Duration::from_millis(10),
+        deadline: Duration::from_millis(200),
+        ..policy()
+    };
+    let mut seen = 0u32;
+    let error = client(&server)
+        .wait(ID, &policy, |_| seen += 1)
+        .await
+        .expect_err("never done");
+    match &error {
+        ClientError::Deadline {
+            requests,
+            last: Some(last),
+            last_error: None,
+            ..
+        } => {
+            assert_eq!(last.status, TaskStatus::Processing);
+            assert_eq!(*requests, server.count(TASK_PATH));
+            assert_eq!(*requests, seen);
+        }
+        other => panic!("expected a deadline error with the last state, found {other:?}"),
+    }
+    let count = u64::from(server.count(TASK_PATH));
+    assert!(
+        count >= 1 && count <= policy.max_requests(),
+        "{count} requests, at most {}",
+        policy.max_requests()
+    );
+    assert!(
+        error.to_string().contains("status processing at 40%"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn wait_says_the_last_error_when_nothing_succeeded_by_the_deadline() {
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::error(503, "service_unavailable_error", "down")],
+    );
+    let policy = WaitPolicy {
+        deadline: Duration::from_millis(100),
+        ..policy()
+    };
+    let error = client(&server)
+        .wait(ID, &policy, |_| {})
+        .await
+        .expect_err("never up");
+    assert!(
+        matches!(
+            &error,
+            ClientError::Deadline {
+                last: None,
+                last_error: Some(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("HTTP 503"), "{error}");
+    assert!(u64::from(server.count(TASK_PATH)) <= policy.max_requests());
+}
+
+// ---- download -------------------------------------------------------------------------
+
+/// A completed Patina material whose results live on the scripted server, behind signed URLs.
+fn material(server: &Server) -> foxapi_contract::Task {
+    let body = json!({
+        "id": ID, "object": "image.generation.task", "type": "image", "model": "patina-material",
+        "status": "completed", "progress": 100, "created": 1757165031, "error": null,
+        "results": [
+            {"url": server.url("/cdn/texture?X-Amz-Signature=s1&X-Amz-Expires=86400"), "content_type": "image/png", "result_type": "texture"},
+            {"url": server.url("/cdn/normal.webp?token=t2"), "content_type": "application/x-unknown", "result_type": "pbr_map", "map_type": "normal"}
+        ]
+    });
+    foxapi_contract::Contract::global()
+        .parse_value(&body)
+        .expect("a valid task")
+        .task
+}
+
+#[tokio::test]
+async fn download_streams_every_result_and_a_rerun_skips_them() {
+    let server = Server::start().await;
+    server.script("/cdn/texture", vec![Step::bytes(b"PNG-BYTES")]);
+    server.script("/cdn/normal.webp", vec![Step::bytes(b"WEBP-BYTES")]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let client = client(&server);
+    let task = material(&server);
+
+    let saved = client
+        .download(&task, dir.path())
+        .await
+        .expect("downloaded");
+    let names = [format!("{ID}-0.png"), format!("{ID}-1.webp")];
+    assert_eq!(files(dir.path()), names);
+    assert_eq!(
+        std::fs::read(dir.path().join(&names[0])).expect("file 0"),
+        b"PNG-BYTES"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join(&names[1])).expect("file 1"),
+        b"WEBP-BYTES"
+    );
+    assert_eq!(
+        saved.iter().map(|d| d.saved).collect::<Vec<_>>(),
+        [Saved::Downloaded(9), Saved::Downloaded(10)]
+    );
+    assert!(
+        server
+            .received()
+            .iter()
+            .all(|r| r.header("authorization").is_none()),
+        "the key must not go to result URLs"
+    );
+
+    let again = client.download(&task, dir.path()).await.expect("resumed");
+    assert!(again.iter().all(|d| d.saved == Saved::Skipped));
+    assert_eq!(
+        (
+            server.count("/cdn/texture"),
+            server.count("/cdn/normal.webp")
+        ),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_url_that_expired_mid_download_says_so_and_leaves_no_partial_file() {
+    let server = Server::start().await;
+    server.script("/cdn/texture", vec![Step::bytes(b"PNG-BYTES")]);
+    server.script(
+        "/cdn/normal.webp",
+        vec![Step::Reply {
+            status: 410,
+            headers: Vec::new(),
+            body: b"gone".to_vec(),
+        }],
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let error = client(&server)
+        .download(&material(&server), dir.path())
+        .await
+        .expect_err("expired");
+    match &error {
+        ClientError::Expired {
+            index: 1,
+            status: 410,
+            url,
+            ..
+        } => {
+            assert!(!url.contains("t2"), "signed parameters are redacted: {url}");
+        }
+        other => panic!("expected an expired URL, found {other:?}"),
+    }
+    assert!(error.to_string().contains("expired"), "{error}");
+    assert_eq!(files(dir.path()), [format!("{ID}-0.png")]);
+}
+
+#[tokio::test]
+async fn a_download_cut_short_leaves_nothing_under_the_final_name_and_a_rerun_resumes() {
+    let server = Server::start().await;
+    server.script("/cdn/texture", vec![Step::bytes(b"PNG-BYTES")]);
+    server.script(
+        "/cdn/normal.webp",
+        vec![
+            Step::Truncated {
+                declared: 100,
+                body: b"WEBP".to_vec(),
+            },
+            Step::bytes(b"WEBP-BYTES"),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let client = client(&server);
+    let task = material(&server);
+
+    let error = client
+        .download(&task, dir.path())
+        .await
+        .expect_err("cut short");
+    assert!(matches!(error, ClientError::Transport { .. }), "{error:?}");
+    assert_eq!(
+        files(dir.path()),
+        [format!("{ID}-0.png")],
+        "no partial file, no temporary file left"
+    );
+
+    let saved = client.download(&task, dir.path()).await.expect("resumed");
+    assert_eq!(
+        saved.iter().map(|d| d.saved).collect::<Vec<_>>(),
+        [Saved::Skipped, Saved::Downloaded(10)]
+    );
+    assert_eq!(
+        (
+            server.count("/cdn/texture"),
+            server.count("/cdn/normal.webp")
+        ),
+        (1, 2)
+    );
+}
+
+#[tokio::test]
+async fn a_result_over_the_size_limit_is_refused() {
+    let server = Server::start().await;
+    server.script("/cdn/texture", vec![Step::bytes(&[7u8; 64])]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let client = Client::builder()
+        .api_key(ApiKey::new(KEY).expect("key"))
+        .base_url(server.base())
+        .max_download_bytes(16)
+        .build()
+        .expect("client");
+    let error = client
+        .download(&material(&server), dir.path())
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(error, ClientError::TooLarge { limit: 16, .. }),
+        "{error:?}"
+    );
+    assert!(files(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn results_without_urls_are_written_as_json() {
+    let body = json!({
+        "id": ID, "object": "audio.generation.task", "type": "audio", "model": "scribe-v2",
+        "status": "completed", "progress": 100, "created": 1757165031,
+        "results": [{"text": "hi", "language_code": "en", "language_probability": 0.9,
+                     "words": [{"text": "hi", "start": 0.0, "end": 0.2, "type": "word"}]}]
+    });
+    let task = foxapi_contract::Contract::global()
+        .parse_value(&body)
+        .expect("valid")
+        .task;
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let saved = client(&server)
+        .download(&task, dir.path())
+        .await
+        .expect("written");
+    assert_eq!(
+        saved.iter().map(|d| d.saved).collect::<Vec<_>>(),
+        [Saved::Written]
+    );
+    let text =
+        std::fs::read_to_string(dir.path().join(format!("{ID}-0.json"))).expect("the JSON file");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).expect("JSON"),
+        body["results"][0]
+    );
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_task_still_running_has_nothing_to_download() {
+    let server = Server::start().await;
+    let task = foxapi_contract::Contract::global()
+        .parse(task("processing", Value::Null).as_bytes())
+        .expect("valid")
+        .task;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let error = client(&server)
+        .download(&task, dir.path())
+        .await
+        .expect_err("running");
+    assert!(
+        matches!(error, ClientError::NotDownloadable { .. }),
+        "{error:?}"
+    );
+}
+
+// ---- record and the key -----------------------------------------------------------------
+
+#[tokio::test]
+async fn record_saves_a_validated_fixture_without_secrets() {
+    let server = Server::start().await;
+    let body = json!({
+        "id": ID, "object": "video.generation.task", "type": "video", "model": "seedance-2.0-text-to-video",
+        "status": "completed", "progress": 100, "created": 1757165031, "error": null,
+        "results": [{"url": "https://cdn.example.com/v.mp4?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA123&Expires=1757251431&w=1280", "seed": 42}],
+        "debug": {"Authorization": format!("Bearer {KEY}"), "echo": KEY}
+    });
+    server.script(TASK_PATH, vec![Step::json(200, body.to_string())]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = client(&server)
+        .record(ID, dir.path())
+        .await
+        .expect("recorded");
+    assert_eq!(
+        path,
+        dir.path()
+            .join("seedance-2.0-text-to-video")
+            .join(format!("{ID}.json"))
+    );
+    let text = std::fs::read_to_string(&path).expect("the fixture");
+    assert_no_key(&text);
+    for secret in ["deadbeef", "AKIA123", "1757251431", "Authorization"] {
+        assert!(!text.contains(secret), "{secret} left in {text}");
+    }
+    assert!(text.contains("w=1280"), "harmless parameters stay: {text}");
+    assert!(foxapi_contract::Contract::global()
+        .validate(text.as_bytes())
+        .is_valid());
+}
+
+#[tokio::test]
+async fn the_key_appears_in_no_debug_display_error_or_raw_body() {
+    let server = Server::start().await;
+    server.script(TASK_PATH, vec![Step::EchoAuthorization { status: 401 }]);
+    let client = client(&server);
+    assert_no_key(&format!("{client:?}"));
+    assert_no_key(&format!(
+        "{:?}",
+        Client::builder().api_key(ApiKey::new(KEY).expect("key"))
+    ));
+    let error = client.get_task(ID, false).await.expect_err("401");
+    assert_eq!(error.status(), Some(401));
+    assert!(
+        server.received()[0]
+            .header("authorization")
+            .is_some_and(|h| h.contains(KEY)),
+        "the key was sent"
+    );
+    assert_no_key(&shown(&error));
+
+    let policy = WaitPolicy {
+        deadline: Duration::from_millis(50),
+        ..policy()
+    };
+    let error = client
+        .wait(ID, &policy, |p| assert_no_key(&format!("{p:?}")))
+        .await
+        .expect_err("401");
+    assert_no_key(&shown(&error));
+}
