@@ -42,10 +42,16 @@ fn generate(schema_dir: &Path, out: &Path) -> Result<(), String> {
         ("contract.strict.schema.json", bundle::Strictness::Strict),
     ] {
         let schema = bundle::contract(&sources, strictness);
-        write(&out.join(name), &serde_json::to_string_pretty(&schema).expect("JSON"))?;
+        write(
+            &out.join(name),
+            &serde_json::to_string_pretty(&schema).expect("JSON"),
+        )?;
     }
     let error_body = bundle::error_body(&sources);
-    write(&out.join("error-body.schema.json"), &serde_json::to_string_pretty(&error_body).expect("JSON"))?;
+    write(
+        &out.join("error-body.schema.json"),
+        &serde_json::to_string_pretty(&error_body).expect("JSON"),
+    )?;
 
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
@@ -64,7 +70,9 @@ fn generate(schema_dir: &Path, out: &Path) -> Result<(), String> {
                 .map_err(|e| format!("schema/: $defs/{name}: typify cannot read it: {e}"))
         })
         .collect::<Result<_, _>>()?;
-    space.add_ref_types(defs).map_err(|e| format!("schema/: typify: {e}"))?;
+    space
+        .add_ref_types(defs)
+        .map_err(|e| format!("schema/: typify: {e}"))?;
 
     let tokens = quote::quote! {
         #[allow(unused_imports)]
@@ -76,6 +84,7 @@ fn generate(schema_dir: &Path, out: &Path) -> Result<(), String> {
     all.extend(space.to_stream());
     all.extend(codegen::open_enums(&sources));
     all.extend(codegen::registry(&sources));
-    let file: syn::File = syn::parse2(all).map_err(|e| format!("generated Rust does not parse: {e}"))?;
+    let file: syn::File =
+        syn::parse2(all).map_err(|e| format!("generated Rust does not parse: {e}"))?;
     write(&out.join("types.rs"), &prettyplease::unparse(&file))
 }

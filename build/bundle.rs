@@ -69,34 +69,58 @@ pub struct Sources {
 }
 
 fn read_json(path: &Path) -> Result<Value, Fail> {
-    let text = fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {
-        format!("{}:{}:{}: not JSON: {e}", path.display(), e.line(), e.column())
+        format!(
+            "{}:{}:{}: not JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
     })
 }
 
 fn str_at<'a>(v: &'a Value, key: &str, path: &Path) -> Result<&'a str, Fail> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("{}: /{key}: expected a string, found {:?}", path.display(), v.get(key)))
+    v.get(key).and_then(Value::as_str).ok_or_else(|| {
+        format!(
+            "{}: /{key}: expected a string, found {:?}",
+            path.display(),
+            v.get(key)
+        )
+    })
 }
 
 /// Rewrites every `$ref` below `value` to a local `#/$defs/Name`; `pointer` names the place
 /// for errors.
-fn localise_refs(value: &mut Value, file: &Path, pointer: &str, titles: &BTreeMap<String, String>) -> Result<(), Fail> {
+fn localise_refs(
+    value: &mut Value,
+    file: &Path,
+    pointer: &str,
+    titles: &BTreeMap<String, String>,
+) -> Result<(), Fail> {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(target)) = map.get("$ref") {
                 let (doc, frag) = target.split_once('#').unwrap_or((target.as_str(), ""));
                 let local = if let Some(name) = frag.strip_prefix("/$defs/") {
                     if name.contains('/') {
-                        return Err(format!("{}: {pointer}/$ref: expected `#/$defs/Name`, found {target:?}", file.display()));
+                        return Err(format!(
+                            "{}: {pointer}/$ref: expected `#/$defs/Name`, found {target:?}",
+                            file.display()
+                        ));
                     }
                     format!("#/$defs/{name}")
                 } else if frag.is_empty() && !doc.is_empty() {
-                    let stem = Path::new(doc).file_name().and_then(|f| f.to_str()).unwrap_or(doc);
+                    let stem = Path::new(doc)
+                        .file_name()
+                        .and_then(|f| f.to_str())
+                        .unwrap_or(doc);
                     let title = titles.get(stem).ok_or_else(|| {
-                        format!("{}: {pointer}/$ref: {target:?} names no schema file", file.display())
+                        format!(
+                            "{}: {pointer}/$ref: {target:?} names no schema file",
+                            file.display()
+                        )
                     })?;
                     format!("#/$defs/{title}")
                 } else {
@@ -118,9 +142,18 @@ fn localise_refs(value: &mut Value, file: &Path, pointer: &str, titles: &BTreeMa
     Ok(())
 }
 
-fn insert_def(defs: &mut Map<String, Value>, origin: &mut BTreeMap<String, String>, name: &str, schema: Value, file: &Path) -> Result<(), Fail> {
+fn insert_def(
+    defs: &mut Map<String, Value>,
+    origin: &mut BTreeMap<String, String>,
+    name: &str,
+    schema: Value,
+    file: &Path,
+) -> Result<(), Fail> {
     if let Some(first) = origin.get(name) {
-        return Err(format!("{}: $defs name {name:?} is already defined in {first}: names are global", file.display()));
+        return Err(format!(
+            "{}: $defs name {name:?} is already defined in {first}: names are global",
+            file.display()
+        ));
     }
     origin.insert(name.to_string(), file.display().to_string());
     defs.insert(name.to_string(), schema);
@@ -141,7 +174,10 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
     shape_paths.sort();
     files.extend(shape_paths.iter().cloned());
 
-    let docs: Vec<(PathBuf, Value)> = files.iter().map(|p| read_json(p).map(|v| (p.clone(), v))).collect::<Result<_, _>>()?;
+    let docs: Vec<(PathBuf, Value)> = files
+        .iter()
+        .map(|p| read_json(p).map(|v| (p.clone(), v)))
+        .collect::<Result<_, _>>()?;
     let mut titles = BTreeMap::new();
     for (path, doc) in &docs {
         if doc.get("$schema").and_then(Value::as_str) != Some(DRAFT) {
@@ -167,11 +203,30 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
         map.remove("$id");
         if map.contains_key("type") || map.contains_key("properties") {
             if shape_paths.contains(&path) {
-                let name = path.file_name().unwrap().to_string_lossy().trim_end_matches(".schema.json").to_string();
-                let description = map.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
-                shapes.push(ShapeFile { name, title: title.clone(), description });
+                let name = path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .trim_end_matches(".schema.json")
+                    .to_string();
+                let description = map
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                shapes.push(ShapeFile {
+                    name,
+                    title: title.clone(),
+                    description,
+                });
             }
-            insert_def(&mut defs, &mut origin, &title, Value::Object(map.clone()), &path)?;
+            insert_def(
+                &mut defs,
+                &mut origin,
+                &title,
+                Value::Object(map.clone()),
+                &path,
+            )?;
         }
     }
 
@@ -182,7 +237,12 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
         .get("allOf")
         .and_then(Value::as_array)
         .cloned()
-        .ok_or_else(|| format!("{}: /allOf: expected an array of rules", advisories_path.display()))?;
+        .ok_or_else(|| {
+            format!(
+                "{}: /allOf: expected an array of rules",
+                advisories_path.display()
+            )
+        })?;
     files.push(advisories_path);
 
     let registry_path = dir.join("models.json");
@@ -190,7 +250,13 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
     files.push(registry_path);
     files.push(dir.join("registry.schema.json"));
     check_refs(&Value::Object(defs.clone()), &defs, "#/$defs")?;
-    Ok(Sources { defs, shapes, registry, advisories, files })
+    Ok(Sources {
+        defs,
+        shapes,
+        registry,
+        advisories,
+        files,
+    })
 }
 
 fn check_refs(value: &Value, defs: &Map<String, Value>, pointer: &str) -> Result<(), Fail> {
@@ -199,7 +265,9 @@ fn check_refs(value: &Value, defs: &Map<String, Value>, pointer: &str) -> Result
             if let Some(Value::String(r)) = map.get("$ref") {
                 let name = r.trim_start_matches("#/$defs/");
                 if !defs.contains_key(name) {
-                    return Err(format!("schema/: {pointer}/$ref: {r:?} names no definition"));
+                    return Err(format!(
+                        "schema/: {pointer}/$ref: {r:?} names no definition"
+                    ));
                 }
             }
             for (k, v) in map {
@@ -216,13 +284,30 @@ fn check_refs(value: &Value, defs: &Map<String, Value>, pointer: &str) -> Result
     Ok(())
 }
 
-fn read_entry(key: &str, v: &Value, path: &Path, pointer: &str, shapes: &[ShapeFile], defs: &Map<String, Value>) -> Result<Entry, Fail> {
+fn read_entry(
+    key: &str,
+    v: &Value,
+    path: &Path,
+    pointer: &str,
+    shapes: &[ShapeFile],
+    defs: &Map<String, Value>,
+) -> Result<Entry, Fail> {
     let results: Vec<String> = v
         .get("results")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .filter(|r: &Vec<String>| !r.is_empty())
-        .ok_or_else(|| format!("{}: {pointer}/results: expected a non-empty array of shape names", path.display()))?;
+        .ok_or_else(|| {
+            format!(
+                "{}: {pointer}/results: expected a non-empty array of shape names",
+                path.display()
+            )
+        })?;
     for shape in &results {
         if !shapes.iter().any(|s| &s.name == shape) {
             return Err(format!(
@@ -231,10 +316,16 @@ fn read_entry(key: &str, v: &Value, path: &Path, pointer: &str, shapes: &[ShapeF
             ));
         }
     }
-    let discriminator = v.get("discriminator").and_then(Value::as_str).map(str::to_string);
+    let discriminator = v
+        .get("discriminator")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if results.len() > 1 {
         let tag = discriminator.as_deref().ok_or_else(|| {
-            format!("{}: {pointer}: several shapes need a `discriminator`", path.display())
+            format!(
+                "{}: {pointer}: several shapes need a `discriminator`",
+                path.display()
+            )
         })?;
         let mut seen = Vec::new();
         for shape in &results {
@@ -242,7 +333,10 @@ fn read_entry(key: &str, v: &Value, path: &Path, pointer: &str, shapes: &[ShapeF
                 format!("{}: {pointer}/discriminator: shape {shape:?} has no required `const` property {tag:?}", path.display())
             })?;
             if seen.contains(&value) {
-                return Err(format!("{}: {pointer}/discriminator: two shapes share {tag} = {value:?}", path.display()));
+                return Err(format!(
+                    "{}: {pointer}/discriminator: two shapes share {tag} = {value:?}",
+                    path.display()
+                ));
             }
             seen.push(value);
         }
@@ -252,12 +346,21 @@ fn read_entry(key: &str, v: &Value, path: &Path, pointer: &str, shapes: &[ShapeF
         output_type: v.get("type").and_then(Value::as_str).map(str::to_string),
         shapes: results,
         discriminator,
-        note: v.get("note").and_then(Value::as_str).unwrap_or_default().to_string(),
+        note: v
+            .get("note")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
     })
 }
 
 /// The `const` value of property `tag` in the shape named `shape`, if it is required.
-pub fn discriminator_value(shape: &str, tag: &str, shapes: &[ShapeFile], defs: &Map<String, Value>) -> Option<String> {
+pub fn discriminator_value(
+    shape: &str,
+    tag: &str,
+    shapes: &[ShapeFile],
+    defs: &Map<String, Value>,
+) -> Option<String> {
     let title = &shapes.iter().find(|s| s.name == shape)?.title;
     let schema = defs.get(title)?;
     let required = schema.get("required")?.as_array()?.iter().any(|r| r == tag);
@@ -265,7 +368,11 @@ pub fn discriminator_value(shape: &str, tag: &str, shapes: &[ShapeFile], defs: &
     required.then(|| value.to_string())
 }
 
-fn read_registry(path: &Path, shapes: &[ShapeFile], defs: &Map<String, Value>) -> Result<RegistryFile, Fail> {
+fn read_registry(
+    path: &Path,
+    shapes: &[ShapeFile],
+    defs: &Map<String, Value>,
+) -> Result<RegistryFile, Fail> {
     let doc = read_json(path)?;
     let section = |name: &str| {
         doc.get(name)
@@ -277,7 +384,12 @@ fn read_registry(path: &Path, shapes: &[ShapeFile], defs: &Map<String, Value>) -
         .map(|(k, v)| {
             v.as_str()
                 .map(|t| (k.clone(), t.to_string()))
-                .ok_or_else(|| format!("{}: /task_kinds/{k}: expected an output type", path.display()))
+                .ok_or_else(|| {
+                    format!(
+                        "{}: /task_kinds/{k}: expected an output type",
+                        path.display()
+                    )
+                })
         })
         .collect::<Result<_, _>>()?;
     let by_type = section("by_type")?
@@ -290,10 +402,18 @@ fn read_registry(path: &Path, shapes: &[ShapeFile], defs: &Map<String, Value>) -
         .collect::<Result<_, _>>()?;
     for e in &by_model {
         if e.output_type.is_none() {
-            return Err(format!("{}: /by_model/{}/type: expected the output type", path.display(), e.key));
+            return Err(format!(
+                "{}: /by_model/{}/type: expected the output type",
+                path.display(),
+                e.key
+            ));
         }
     }
-    Ok(RegistryFile { task_kinds, by_type, by_model })
+    Ok(RegistryFile {
+        task_kinds,
+        by_type,
+        by_model,
+    })
 }
 
 /// The names of the open sets: `$defs` entries that are a string `enum`. A value outside one is
@@ -302,15 +422,29 @@ pub fn open_sets(defs: &Map<String, Value>) -> Vec<(String, Vec<String>, String)
     defs.iter()
         .filter(|(_, s)| s.get("type") == Some(&json!("string")) && s.get("enum").is_some())
         .map(|(name, s)| {
-            let values = s["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
-            let description = s.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
+            let values = s["enum"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            let description = s
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             (name.clone(), values, description)
         })
         .collect()
 }
 
 fn shape_ref(shapes: &[ShapeFile], name: &str) -> Value {
-    let title = &shapes.iter().find(|s| s.name == name).expect("checked when read").title;
+    let title = &shapes
+        .iter()
+        .find(|s| s.name == name)
+        .expect("checked when read")
+        .title;
     json!({ "$ref": format!("#/$defs/{title}") })
 }
 
@@ -324,7 +458,9 @@ fn item_schema(entry: &Entry, sources: &Sources) -> Value {
     let values: Vec<String> = entry
         .shapes
         .iter()
-        .map(|s| discriminator_value(s, tag, &sources.shapes, &sources.defs).expect("checked when read"))
+        .map(|s| {
+            discriminator_value(s, tag, &sources.shapes, &sources.defs).expect("checked when read")
+        })
         .collect();
     let mut branches: Vec<Value> = entry
         .shapes
@@ -418,7 +554,9 @@ pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
     let open: Vec<String> = open_sets(&defs).into_iter().map(|(n, _, _)| n).collect();
     for name in &open {
         if strictness == Strictness::Contract {
-            let def = defs[name].as_object_mut().expect("an open set is an object");
+            let def = defs[name]
+                .as_object_mut()
+                .expect("an open set is an object");
             let values = def.remove("enum").expect("an open set has an enum");
             def.insert("examples".into(), values);
         }
@@ -426,7 +564,8 @@ pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
     if strictness == Strictness::Strict {
         for def in defs.values_mut() {
             walk_schemas(def, &mut |schema| {
-                if schema.contains_key("properties") && !schema.contains_key("additionalProperties") {
+                if schema.contains_key("properties") && !schema.contains_key("additionalProperties")
+                {
                     schema.insert("additionalProperties".into(), Value::Bool(false));
                 }
             });
@@ -454,10 +593,16 @@ pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
         "description": format!("{DEPTH_RULE} {MAX_DEPTH} levels"),
         "$ref": format!("#/$defs/{DEPTH_DEF}{MAX_DEPTH}")
     }));
-    defs.insert(format!("{DEPTH_DEF}0"), json!({ "type": ["null", "boolean", "number", "string"] }));
+    defs.insert(
+        format!("{DEPTH_DEF}0"),
+        json!({ "type": ["null", "boolean", "number", "string"] }),
+    );
     for level in 1..=MAX_DEPTH {
         let inner = json!({ "$ref": format!("#/$defs/{DEPTH_DEF}{}", level - 1) });
-        defs.insert(format!("{DEPTH_DEF}{level}"), json!({ "items": inner, "additionalProperties": inner }));
+        defs.insert(
+            format!("{DEPTH_DEF}{level}"),
+            json!({ "items": inner, "additionalProperties": inner }),
+        );
     }
     json!({
         "$schema": DRAFT,
@@ -495,7 +640,9 @@ pub fn typify_defs(sources: &Sources) -> Map<String, Value> {
     let mut defs = sources.defs.clone();
     for def in defs.values_mut() {
         walk_schemas(def, &mut |schema| {
-            for keyword in ["format", "pattern", "minimum", "maximum", "examples", "$comment", "minItems"] {
+            for keyword in [
+                "format", "pattern", "minimum", "maximum", "examples", "$comment", "minItems",
+            ] {
                 schema.remove(keyword);
             }
             // A string const becomes a one-value enum: typify makes it a closed enum, so the

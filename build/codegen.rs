@@ -102,13 +102,17 @@ fn shape_variant(name: &str) -> proc_macro2::Ident {
 
 fn entry_tokens(entry: &Entry, sources: &Sources) -> TokenStream {
     let key = &entry.key;
-    let output_type = entry.output_type.clone().unwrap_or_else(|| entry.key.clone());
+    let output_type = entry
+        .output_type
+        .clone()
+        .unwrap_or_else(|| entry.key.clone());
     let shapes = entry.shapes.iter().map(|s| shape_variant(s));
     let note = &entry.note;
     let discriminator = match &entry.discriminator {
         Some(tag) => {
             let pairs = entry.shapes.iter().map(|s| {
-                let value = discriminator_value(s, tag, &sources.shapes, &sources.defs).expect("checked when read");
+                let value = discriminator_value(s, tag, &sources.shapes, &sources.defs)
+                    .expect("checked when read");
                 let variant = shape_variant(s);
                 quote! { (#value, Shape::#variant) }
             });
@@ -133,11 +137,26 @@ pub fn registry(sources: &Sources) -> TokenStream {
     let variants: Vec<_> = shapes.iter().map(|s| shape_variant(&s.name)).collect();
     let names: Vec<_> = shapes.iter().map(|s| s.name.clone()).collect();
     let titles: Vec<_> = shapes.iter().map(|s| s.title.clone()).collect();
-    let types: Vec<_> = shapes.iter().map(|s| format_ident!("{}", s.title)).collect();
+    let types: Vec<_> = shapes
+        .iter()
+        .map(|s| format_ident!("{}", s.title))
+        .collect();
     let shape_docs: Vec<_> = shapes.iter().map(|s| doc(&s.description)).collect();
-    let by_model = sources.registry.by_model.iter().map(|e| entry_tokens(e, sources));
-    let by_type = sources.registry.by_type.iter().map(|e| entry_tokens(e, sources));
-    let kinds = sources.registry.task_kinds.iter().map(|(o, t)| quote! { (#o, #t) });
+    let by_model = sources
+        .registry
+        .by_model
+        .iter()
+        .map(|e| entry_tokens(e, sources));
+    let by_type = sources
+        .registry
+        .by_type
+        .iter()
+        .map(|e| entry_tokens(e, sources));
+    let kinds = sources
+        .registry
+        .task_kinds
+        .iter()
+        .map(|(o, t)| quote! { (#o, #t) });
     quote! {
         /// A shape of `results` items: one file of `schema/results/`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,7 +6,9 @@
 use foxapi_contract::{Contract, ResultItem, TaskStatus};
 
 fn main() -> std::process::ExitCode {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "fixtures/valid/model/patina-material.json".to_string());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "fixtures/valid/model/patina-material.json".to_string());
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -24,7 +26,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     let task = &parsed.task;
-    println!("{} ({}, {}): {}", task.id, task.model, task.type_, task.status);
+    println!(
+        "{} ({}, {}): {}",
+        task.id, task.model, task.type_, task.status
+    );
     if task.status == TaskStatus::Completed && !task.is_terminal() {
         println!("completed without results yet: poll again in a few seconds");
     }
@@ -35,9 +40,18 @@ fn main() -> std::process::ExitCode {
             ResultItem::Voice(v) => format!("voice id {}", v.voice_id),
             ResultItem::Character(c) => format!("character {} ({})", c.character_id, c.name),
             ResultItem::Profile(p) => format!("profile {}", p.profile_id),
-            ResultItem::Transcript(t) => format!("transcript [{}] {:?}, {} words", t.language_code, t.text, t.words.len()),
+            ResultItem::Transcript(t) => format!(
+                "transcript [{}] {:?}, {} words",
+                t.language_code,
+                t.text,
+                t.words.len()
+            ),
             ResultItem::ChatCompletion(c) => {
-                let answer = c.choices.first().and_then(|choice| choice.message.content.clone()).unwrap_or_default();
+                let answer = c
+                    .choices
+                    .first()
+                    .and_then(|choice| choice.message.content.clone())
+                    .unwrap_or_default();
                 format!("chat completion {}: {answer}", c.model)
             }
             ResultItem::PbrMap(m) => format!("PBR map {} at {}", m.map_type, m.url.as_str()),

@@ -32,7 +32,9 @@ pub enum Unreadable {
 impl std::fmt::Display for Unreadable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Unreadable::TooLarge { limit, found } => write!(f, "expected at most {limit} bytes, found {found}"),
+            Unreadable::TooLarge { limit, found } => {
+                write!(f, "expected at most {limit} bytes, found {found}")
+            }
             Unreadable::Io(e) => write!(f, "cannot read: {e}"),
         }
     }
@@ -60,7 +62,10 @@ impl Layout {
 /// Which files of a directory are responses: `*.json`, `*.jsonl`, `*.ndjson`, then the
 /// caller's filter (globs, say).
 pub fn is_response_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "jsonl" | "ndjson"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("json" | "jsonl" | "ndjson")
+    )
 }
 
 /// Every response file below `dir`, recursively, in a stable (sorted) order.
@@ -68,7 +73,9 @@ pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<Vec<PathBuf>
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         entries.sort();
         let mut subdirs = Vec::new();
         for path in entries {
@@ -89,7 +96,10 @@ fn read_capped(reader: impl Read, limit: usize) -> io::Result<Result<Vec<u8>, Un
     let mut bytes = Vec::new();
     reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
     if bytes.len() > limit {
-        return Ok(Err(Unreadable::TooLarge { limit, found: bytes.len() as u64 }));
+        return Ok(Err(Unreadable::TooLarge {
+            limit,
+            found: bytes.len() as u64,
+        }));
     }
     Ok(Ok(bytes))
 }
@@ -101,7 +111,10 @@ pub fn read_document(path: &Path, limits: Limits) -> Unit {
         let file = File::open(path)?;
         let size = file.metadata()?.len();
         if size > limits.max_bytes as u64 {
-            return Ok(Err(Unreadable::TooLarge { limit: limits.max_bytes, found: size }));
+            return Ok(Err(Unreadable::TooLarge {
+                limit: limits.max_bytes,
+                found: size,
+            }));
         }
         read_capped(file, limits.max_bytes)
     })()
@@ -122,7 +135,13 @@ pub struct Lines<R> {
 impl<R: BufRead> Lines<R> {
     /// Reads `reader`, naming each response `name:line`.
     pub fn new(reader: R, name: impl Into<String>, limits: Limits) -> Lines<R> {
-        Lines { reader, name: name.into(), line: 0, limit: limits.max_bytes, done: false }
+        Lines {
+            reader,
+            name: name.into(),
+            line: 0,
+            limit: limits.max_bytes,
+            done: false,
+        }
     }
 
     /// Reads one line into `buf` up to the limit, skipping the rest of an oversized line.
@@ -164,16 +183,28 @@ impl<R: BufRead> Iterator for Lines<R> {
                         buf.pop();
                     }
                     if size > self.limit as u64 {
-                        return Some(Unit { source, bytes: Err(Unreadable::TooLarge { limit: self.limit, found: size }) });
+                        return Some(Unit {
+                            source,
+                            bytes: Err(Unreadable::TooLarge {
+                                limit: self.limit,
+                                found: size,
+                            }),
+                        });
                     }
                     if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Some(Unit { source, bytes: Ok(buf) });
+                    return Some(Unit {
+                        source,
+                        bytes: Ok(buf),
+                    });
                 }
                 Err(e) => {
                     self.done = true;
-                    return Some(Unit { source, bytes: Err(Unreadable::Io(e.to_string())) });
+                    return Some(Unit {
+                        source,
+                        bytes: Err(Unreadable::Io(e.to_string())),
+                    });
                 }
             }
         }
@@ -186,7 +217,11 @@ pub fn read_file(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Unit> +
     match Layout::of(path) {
         Layout::Document => Box::new(std::iter::once(read_document(path, limits))),
         Layout::Lines => match File::open(path) {
-            Ok(file) => Box::new(Lines::new(BufReader::new(file), path.display().to_string(), limits)),
+            Ok(file) => Box::new(Lines::new(
+                BufReader::new(file),
+                path.display().to_string(),
+                limits,
+            )),
             Err(e) => Box::new(std::iter::once(Unit {
                 source: path.display().to_string(),
                 bytes: Err(Unreadable::Io(e.to_string())),
@@ -202,24 +237,37 @@ pub fn read_stdin(limits: Limits) -> Box<dyn Iterator<Item = Unit> + Send> {
     let mut reader = BufReader::new(stdin);
     let peek = match reader.fill_buf() {
         Ok(b) => b.to_vec(),
-        Err(e) => return Box::new(std::iter::once(Unit { source: "-".into(), bytes: Err(Unreadable::Io(e.to_string())) })),
+        Err(e) => {
+            return Box::new(std::iter::once(Unit {
+                source: "-".into(),
+                bytes: Err(Unreadable::Io(e.to_string())),
+            }))
+        }
     };
     if looks_like_lines(&peek) {
         Box::new(Lines::new(reader, "-", limits))
     } else {
-        let bytes = read_capped(reader, limits.max_bytes).unwrap_or_else(|e| Err(Unreadable::Io(e.to_string())));
-        Box::new(std::iter::once(Unit { source: "-".into(), bytes }))
+        let bytes = read_capped(reader, limits.max_bytes)
+            .unwrap_or_else(|e| Err(Unreadable::Io(e.to_string())));
+        Box::new(std::iter::once(Unit {
+            source: "-".into(),
+            bytes,
+        }))
     }
 }
 
 /// Whether a buffer's start looks like JSON Lines: a first line that is a whole JSON value,
 /// followed by another line.
 pub fn looks_like_lines(start: &[u8]) -> bool {
-    let trimmed = start.iter().position(|b| !b.is_ascii_whitespace()).map_or(&start[..0], |i| &start[i..]);
+    let trimmed = start
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&start[..0], |i| &start[i..]);
     match trimmed.iter().position(|&b| b == b'\n') {
         Some(end) => {
             let rest = &trimmed[end + 1..];
-            serde_json::from_slice::<serde::de::IgnoredAny>(&trimmed[..end]).is_ok() && rest.iter().any(|b| !b.is_ascii_whitespace())
+            serde_json::from_slice::<serde::de::IgnoredAny>(&trimmed[..end]).is_ok()
+                && rest.iter().any(|b| !b.is_ascii_whitespace())
         }
         None => false,
     }
@@ -230,7 +278,10 @@ mod tests {
     use super::*;
 
     fn limits(max_bytes: usize) -> Limits {
-        Limits { max_bytes, ..Limits::default() }
+        Limits {
+            max_bytes,
+            ..Limits::default()
+        }
     }
 
     #[test]
@@ -246,7 +297,13 @@ mod tests {
     fn an_oversized_line_is_refused_and_the_next_one_read() {
         let input = b"{\"long\":\"xxxxxxxxxxxxxxxxxxxx\"}\n{}\n";
         let units: Vec<Unit> = Lines::new(&input[..], "x", limits(8)).collect();
-        assert!(matches!(units[0].bytes, Err(Unreadable::TooLarge { limit: 8, found: 31 })));
+        assert!(matches!(
+            units[0].bytes,
+            Err(Unreadable::TooLarge {
+                limit: 8,
+                found: 31
+            })
+        ));
         assert_eq!(units[1].bytes.as_deref().ok(), Some(&b"{}"[..]));
     }
 

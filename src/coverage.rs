@@ -47,14 +47,41 @@ impl Coverage {
 
     /// The summary against the registry.
     pub fn summary(&self) -> CoverageSummary {
-        let registry_models: BTreeMap<String, u64> =
-            model::models().iter().map(|e| (e.key.to_string(), self.models.get(e.key).copied().unwrap_or(0))).collect();
-        let shapes: BTreeMap<String, u64> =
-            crate::Shape::ALL.iter().map(|s| (s.name().to_string(), self.shapes.get(s.name()).copied().unwrap_or(0))).collect();
+        let registry_models: BTreeMap<String, u64> = model::models()
+            .iter()
+            .map(|e| {
+                (
+                    e.key.to_string(),
+                    self.models.get(e.key).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        let shapes: BTreeMap<String, u64> = crate::Shape::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.name().to_string(),
+                    self.shapes.get(s.name()).copied().unwrap_or(0),
+                )
+            })
+            .collect();
         CoverageSummary {
-            missing_models: registry_models.iter().filter(|(_, n)| **n == 0).map(|(m, _)| m.clone()).collect(),
-            missing_shapes: shapes.iter().filter(|(_, n)| **n == 0).map(|(s, _)| s.clone()).collect(),
-            other_models: self.models.iter().filter(|(m, _)| !registry_models.contains_key(*m)).map(|(m, n)| (m.clone(), *n)).collect(),
+            missing_models: registry_models
+                .iter()
+                .filter(|(_, n)| **n == 0)
+                .map(|(m, _)| m.clone())
+                .collect(),
+            missing_shapes: shapes
+                .iter()
+                .filter(|(_, n)| **n == 0)
+                .map(|(s, _)| s.clone())
+                .collect(),
+            other_models: self
+                .models
+                .iter()
+                .filter(|(m, _)| !registry_models.contains_key(*m))
+                .map(|(m, n)| (m.clone(), *n))
+                .collect(),
             registry_models,
             shapes,
         }

@@ -36,7 +36,13 @@ pub struct Drift {
 pub fn pointer_pattern(pointer: &str) -> String {
     pointer
         .split('/')
-        .map(|segment| if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) { "*" } else { segment })
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                segment
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -45,17 +51,34 @@ impl Drift {
     /// Folds in the warnings of one response.
     pub fn add(&mut self, source: &str, report: &Report) {
         let model = report.model.clone().unwrap_or_default();
-        for warning in report.warnings.iter().chain(report.errors.iter().filter(|e| e.rule.is_warning())) {
+        for warning in report
+            .warnings
+            .iter()
+            .chain(report.errors.iter().filter(|e| e.rule.is_warning()))
+        {
             let pointer = pointer_pattern(&warning.instance_path);
             let value = match warning.rule {
-                Rule::UndeclaredKey => warning.instance_path.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~"),
+                Rule::UndeclaredKey => warning
+                    .instance_path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .replace("~1", "/")
+                    .replace("~0", "~"),
                 Rule::UnknownValue => warning.found.clone().unwrap_or_default(),
                 _ => warning.message.clone(),
             };
             let key = (warning.rule, pointer.clone(), model.clone(), value.clone());
             self.rows
                 .entry(key)
-                .or_insert_with(|| DriftRow { rule: warning.rule, pointer, model: model.clone(), value, count: 0, example_source: source.to_string() })
+                .or_insert_with(|| DriftRow {
+                    rule: warning.rule,
+                    pointer,
+                    model: model.clone(),
+                    value,
+                    count: 0,
+                    example_source: source.to_string(),
+                })
                 .count += 1;
         }
     }
@@ -63,7 +86,12 @@ impl Drift {
     /// The rows, most frequent first, then by pointer.
     pub fn rows(&self) -> Vec<DriftRow> {
         let mut rows: Vec<DriftRow> = self.rows.values().cloned().collect();
-        rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.pointer.cmp(&b.pointer)).then_with(|| a.model.cmp(&b.model)));
+        rows.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.pointer.cmp(&b.pointer))
+                .then_with(|| a.model.cmp(&b.model))
+        });
         rows
     }
 
@@ -79,7 +107,10 @@ mod tests {
 
     #[test]
     fn array_indices_become_stars() {
-        assert_eq!(pointer_pattern("/results/3/words/17/type"), "/results/*/words/*/type");
+        assert_eq!(
+            pointer_pattern("/results/3/words/17/type"),
+            "/results/*/words/*/type"
+        );
         assert_eq!(pointer_pattern(""), "");
     }
 }

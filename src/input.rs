@@ -19,7 +19,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 64 * 1024 * 1024, max_depth: MAX_DEPTH }
+        Limits {
+            max_bytes: 64 * 1024 * 1024,
+            max_depth: MAX_DEPTH,
+        }
     }
 }
 
@@ -59,7 +62,12 @@ fn nesting_exceeds(bytes: &[u8], limit: usize) -> Option<usize> {
 fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, column)
 }
 
@@ -68,7 +76,11 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     if bytes.len() > limits.max_bytes {
         return Err(refusal(
             Rule::TooLarge,
-            format!("expected at most {} bytes, found {}", limits.max_bytes, bytes.len()),
+            format!(
+                "expected at most {} bytes, found {}",
+                limits.max_bytes,
+                bytes.len()
+            ),
         ));
     }
     if let Err(e) = std::str::from_utf8(bytes) {
@@ -89,14 +101,26 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     // The scan above bounds the depth, so serde_json's own (lower) limit can step aside.
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     reader.disable_recursion_limit();
-    let value = serde::Deserialize::deserialize(&mut reader).and_then(|v: Value| reader.end().map(|()| v)).map_err(|e| {
-        let found = if bytes.iter().all(u8::is_ascii_whitespace) { "an empty document".to_string() } else { e.to_string() };
-        refusal(Rule::NotJson, format!("expected a JSON document, found {found}"))
-    })?;
+    let value = serde::Deserialize::deserialize(&mut reader)
+        .and_then(|v: Value| reader.end().map(|()| v))
+        .map_err(|e| {
+            let found = if bytes.iter().all(u8::is_ascii_whitespace) {
+                "an empty document".to_string()
+            } else {
+                e.to_string()
+            };
+            refusal(
+                Rule::NotJson,
+                format!("expected a JSON document, found {found}"),
+            )
+        })?;
     if !value.is_object() {
         return Err(refusal(
             Rule::NotObject,
-            format!("expected a JSON object (the task envelope), found {}", json_type(&value)),
+            format!(
+                "expected a JSON object (the task envelope), found {}",
+                json_type(&value)
+            ),
         ));
     }
     Ok(value)

@@ -31,11 +31,16 @@ use serde_json::Value;
 
 /// The registry entry that decides the shape of a task's results items: the model's own
 /// entry, or else the entry of its output type.
-pub fn lookup(model: Option<&str>, output_type: Option<&str>) -> Option<(&'static Entry, Dispatch)> {
+pub fn lookup(
+    model: Option<&str>,
+    output_type: Option<&str>,
+) -> Option<(&'static Entry, Dispatch)> {
     if let Some(entry) = model.and_then(|m| BY_MODEL.iter().find(|e| e.key == m)) {
         return Some((entry, Dispatch::ByModel));
     }
-    output_type.and_then(|t| BY_TYPE.iter().find(|e| e.key == t)).map(|e| (e, Dispatch::ByType))
+    output_type
+        .and_then(|t| BY_TYPE.iter().find(|e| e.key == t))
+        .map(|e| (e, Dispatch::ByType))
 }
 
 /// Every model with its own entry in the registry, in registry order.
@@ -95,7 +100,10 @@ impl Entry {
                     .map(|(_, shape)| *shape)
                     .ok_or_else(|| {
                         let expected = d.values.iter().map(|(v, _)| *v).collect();
-                        (expected, found.map_or_else(|| "nothing".to_string(), Value::to_string))
+                        (
+                            expected,
+                            found.map_or_else(|| "nothing".to_string(), Value::to_string),
+                        )
                     })
             }
         }
@@ -103,13 +111,20 @@ impl Entry {
 
     /// Types one results item; `index` is its position, for errors.
     pub fn parse_item(&self, index: usize, item: &Value) -> Result<ResultItem, ResultsError> {
-        let shape = self.shape_of(item).map_err(|(expected, found)| ResultsError::Discriminator {
+        let shape =
+            self.shape_of(item)
+                .map_err(|(expected, found)| ResultsError::Discriminator {
+                    index,
+                    property: self.discriminator.map_or("", |d| d.property),
+                    expected,
+                    found,
+                })?;
+        shape.parse(item).map_err(|source| ResultsError::Shape {
             index,
-            property: self.discriminator.map_or("", |d| d.property),
-            expected,
-            found,
-        })?;
-        shape.parse(item).map_err(|source| ResultsError::Shape { index, shape: shape.name(), title: shape.title(), source })
+            shape: shape.name(),
+            title: shape.title(),
+            source,
+        })
     }
 }
 
@@ -125,7 +140,11 @@ impl Task {
     pub fn typed_results(&self) -> Result<Vec<ResultItem>, ResultsError> {
         let items = self.results.as_deref().unwrap_or_default();
         match self.entry() {
-            Some((entry, _)) => items.iter().enumerate().map(|(i, item)| entry.parse_item(i, item)).collect(),
+            Some((entry, _)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| entry.parse_item(i, item))
+                .collect(),
             None => Ok(items.iter().cloned().map(ResultItem::Untyped).collect()),
         }
     }

@@ -59,7 +59,9 @@ impl<'de> Deserialize<'de> for Integer {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let number = serde_json::Number::deserialize(deserializer)?;
         match number.as_f64() {
-            Some(f) if !number.is_f64() || (f.is_finite() && f.fract() == 0.0) => Ok(Integer(number)),
+            Some(f) if !number.is_f64() || (f.is_finite() && f.fract() == 0.0) => {
+                Ok(Integer(number))
+            }
             _ => Err(serde::de::Error::custom(format_args!(
                 "expected an integer, found {number}"
             ))),

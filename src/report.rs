@@ -32,7 +32,10 @@ pub enum Rule {
 impl Rule {
     /// Whether an issue of this rule is a warning unless strict mode is on.
     pub fn is_warning(self) -> bool {
-        matches!(self, Rule::UndeclaredKey | Rule::UnknownValue | Rule::Advisory)
+        matches!(
+            self,
+            Rule::UndeclaredKey | Rule::UnknownValue | Rule::Advisory
+        )
     }
 }
 
@@ -56,13 +59,23 @@ pub struct Issue {
 impl Issue {
     /// An issue about the whole response, with no schema keyword behind it.
     pub fn whole(rule: Rule, message: impl Into<String>) -> Issue {
-        Issue { instance_path: String::new(), schema_path: String::new(), message: message.into(), rule, found: None }
+        Issue {
+            instance_path: String::new(),
+            schema_path: String::new(),
+            message: message.into(),
+            rule,
+            found: None,
+        }
     }
 }
 
 impl std::fmt::Display for Issue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.instance_path.is_empty() { "(root)" } else { &self.instance_path };
+        let at = if self.instance_path.is_empty() {
+            "(root)"
+        } else {
+            &self.instance_path
+        };
         write!(f, "{at}: {}", self.message)
     }
 }
@@ -100,7 +113,10 @@ pub struct Report {
 impl Report {
     /// A report of a response refused before any schema applied.
     pub fn refused(issue: Issue) -> Report {
-        Report { errors: vec![issue], ..Report::default() }
+        Report {
+            errors: vec![issue],
+            ..Report::default()
+        }
     }
 
     /// Whether the response keeps the contract (warnings allowed).
@@ -117,6 +133,9 @@ impl Report {
 
     /// The shapes applied, typed.
     pub fn shape_values(&self) -> Vec<Shape> {
-        self.shapes.iter().filter_map(|s| Shape::from_name(s)).collect()
+        self.shapes
+            .iter()
+            .filter_map(|s| Shape::from_name(s))
+            .collect()
     }
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 
 fn verdict_expected(path: &Path) -> bool {
     let text = path.to_string_lossy();
-    assert!(text.contains("/valid/") || text.contains("/invalid/") || text.contains("/recorded/"), "{text}: unexpected folder");
+    assert!(
+        text.contains("/valid/") || text.contains("/invalid/") || text.contains("/recorded/"),
+        "{text}: unexpected folder"
+    );
     !text.contains("/invalid/")
 }
 
@@ -15,8 +18,19 @@ fn reports_of_every_fixture() {
     insta::glob!("../fixtures", "**/*.json", |path| {
         let bytes = std::fs::read(path).expect("readable");
         let report = Contract::global().validate(&bytes);
-        assert_eq!(report.is_valid(), verdict_expected(path), "{}: {:#?}", path.display(), report.errors);
-        assert!(!report.errors.iter().any(|e| e.rule == Rule::ContractBug), "{}: {:#?}", path.display(), report.errors);
+        assert_eq!(
+            report.is_valid(),
+            verdict_expected(path),
+            "{}: {:#?}",
+            path.display(),
+            report.errors
+        );
+        assert!(
+            !report.errors.iter().any(|e| e.rule == Rule::ContractBug),
+            "{}: {:#?}",
+            path.display(),
+            report.errors
+        );
         insta::assert_json_snapshot!(report);
     });
 }
@@ -25,7 +39,9 @@ fn reports_of_every_fixture() {
 fn typed_values_of_every_valid_fixture() {
     insta::glob!("../fixtures", "{valid,recorded}/**/*.json", |path| {
         let bytes = std::fs::read(path).expect("readable");
-        let parsed = Contract::global().parse(&bytes).unwrap_or_else(|r| panic!("{}: {:#?}", path.display(), r.errors));
+        let parsed = Contract::global()
+            .parse(&bytes)
+            .unwrap_or_else(|r| panic!("{}: {:#?}", path.display(), r.errors));
         insta::assert_debug_snapshot!((&parsed.task, &parsed.results));
     });
 }
@@ -34,6 +50,10 @@ fn typed_values_of_every_valid_fixture() {
 fn every_invalid_fixture_is_refused_by_the_typed_parse_too() {
     insta::glob!("../fixtures", "invalid/**/*.json", |path| {
         let bytes = std::fs::read(path).expect("readable");
-        assert!(Contract::global().parse(&bytes).is_err(), "{}", path.display());
+        assert!(
+            Contract::global().parse(&bytes).is_err(),
+            "{}",
+            path.display()
+        );
     });
 }

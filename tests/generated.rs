@@ -14,5 +14,8 @@ fn contract_schema() {
 
 #[test]
 fn strict_contract_schema() {
-    insta::assert_snapshot!("contract.strict.schema.json", foxapi_contract::STRICT_SCHEMA);
+    insta::assert_snapshot!(
+        "contract.strict.schema.json",
+        foxapi_contract::STRICT_SCHEMA
+    );
 }

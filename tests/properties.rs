@@ -14,7 +14,10 @@ use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
 fn config() -> Config {
-    Config { failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))), ..Config::default() }
+    Config {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..Config::default()
+    }
 }
 
 fn defs() -> &'static Map<String, Value> {
@@ -33,8 +36,14 @@ fn resolve(schema: &Value) -> &Value {
 }
 
 fn arb_url() -> BoxedStrategy<Value> {
-    ("[a-z]{1,12}", "[a-z0-9]{1,16}", prop::sample::select(vec!["png", "mp4", "mp3", "webp"]))
-        .prop_map(|(host, path, ext)| json!(format!("https://{host}.example.com/results/{path}.{ext}")))
+    (
+        "[a-z]{1,12}",
+        "[a-z0-9]{1,16}",
+        prop::sample::select(vec!["png", "mp4", "mp3", "webp"]),
+    )
+        .prop_map(|(host, path, ext)| {
+            json!(format!("https://{host}.example.com/results/{path}.{ext}"))
+        })
         .boxed()
 }
 
@@ -42,8 +51,12 @@ fn arb_number(schema: &Value, integer: bool) -> BoxedStrategy<Value> {
     let min = schema.get("minimum").and_then(Value::as_f64);
     let max = schema.get("maximum").and_then(Value::as_f64);
     match (integer, min, max) {
-        (true, lo, hi) => (lo.unwrap_or(-1e6) as i64..=hi.unwrap_or(2e9) as i64).prop_map(|n| json!(n)).boxed(),
-        (false, lo, hi) => (lo.unwrap_or(-1e6)..=hi.unwrap_or(1e6)).prop_map(|n| json!(n)).boxed(),
+        (true, lo, hi) => (lo.unwrap_or(-1e6) as i64..=hi.unwrap_or(2e9) as i64)
+            .prop_map(|n| json!(n))
+            .boxed(),
+        (false, lo, hi) => (lo.unwrap_or(-1e6)..=hi.unwrap_or(1e6))
+            .prop_map(|n| json!(n))
+            .boxed(),
     }
 }
 
@@ -57,8 +70,13 @@ fn arb_instance(schema: &Value, depth: usize) -> BoxedStrategy<Value> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return prop::sample::select(values.clone()).boxed();
     }
-    if let Some(branches) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
-        let options: Vec<BoxedStrategy<Value>> = branches.iter().map(|b| arb_instance(b, depth)).collect();
+    if let Some(branches) = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(Value::as_array)
+    {
+        let options: Vec<BoxedStrategy<Value>> =
+            branches.iter().map(|b| arb_instance(b, depth)).collect();
         return prop::strategy::Union::new(options).boxed();
     }
     let types: Vec<&str> = match schema.get("type") {
@@ -66,7 +84,8 @@ fn arb_instance(schema: &Value, depth: usize) -> BoxedStrategy<Value> {
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
         _ => vec!["string"],
     };
-    let options: Vec<BoxedStrategy<Value>> = types.iter().map(|t| arb_typed(schema, t, depth)).collect();
+    let options: Vec<BoxedStrategy<Value>> =
+        types.iter().map(|t| arb_typed(schema, t, depth)).collect();
     prop::strategy::Union::new(options).boxed()
 }
 
@@ -79,13 +98,25 @@ fn arb_typed(schema: &Value, ty: &str, depth: usize) -> BoxedStrategy<Value> {
         "string" if schema.get("pattern").is_some() || schema.get("format").is_some() => arb_url(),
         "string" => "[ -~]{0,24}".prop_map(Value::String).boxed(),
         "array" => match schema.get("items") {
-            Some(items) if depth > 0 => prop::collection::vec(arb_instance(items, depth - 1), 0..3).prop_map(Value::Array).boxed(),
+            Some(items) if depth > 0 => prop::collection::vec(arb_instance(items, depth - 1), 0..3)
+                .prop_map(Value::Array)
+                .boxed(),
             _ => Just(json!([])).boxed(),
         },
         _ => {
-            let properties = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-            let required: Vec<String> =
-                schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+            let properties = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            let required: Vec<String> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
             let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = properties
                 .iter()
                 .filter(|(k, _)| depth > 0 || required.contains(k))
@@ -95,27 +126,41 @@ fn arb_typed(schema: &Value, ty: &str, depth: usize) -> BoxedStrategy<Value> {
                     if required.contains(k) {
                         value.prop_map(move |v| Some((key.clone(), v))).boxed()
                     } else {
-                        prop::option::of(value).prop_map(move |v| v.map(|v| (key.clone(), v))).boxed()
+                        prop::option::of(value)
+                            .prop_map(move |v| v.map(|v| (key.clone(), v)))
+                            .boxed()
                     }
                 })
                 .collect();
-            fields.prop_map(|pairs| Value::Object(pairs.into_iter().flatten().collect())).boxed()
+            fields
+                .prop_map(|pairs| Value::Object(pairs.into_iter().flatten().collect()))
+                .boxed()
         }
     }
 }
 
 fn entries() -> Vec<&'static Entry> {
-    model::models().iter().chain(model::output_types()).collect()
+    model::models()
+        .iter()
+        .chain(model::output_types())
+        .collect()
 }
 
 fn arb_item(entry: &'static Entry) -> BoxedStrategy<Value> {
-    let shapes: Vec<BoxedStrategy<Value>> =
-        entry.shapes.iter().map(|s| arb_instance(&json!({"$ref": format!("#/$defs/{}", s.title())}), 3)).collect();
+    let shapes: Vec<BoxedStrategy<Value>> = entry
+        .shapes
+        .iter()
+        .map(|s| arb_instance(&json!({"$ref": format!("#/$defs/{}", s.title())}), 3))
+        .collect();
     prop::strategy::Union::new(shapes).boxed()
 }
 
 fn object_of(output_type: &str) -> &'static str {
-    model::task_kinds().iter().find(|(_, t)| *t == output_type).map(|(o, _)| *o).expect("a task kind per type")
+    model::task_kinds()
+        .iter()
+        .find(|(_, t)| *t == output_type)
+        .map(|(o, _)| *o)
+        .expect("a task kind per type")
 }
 
 /// A valid completed response of one registry entry, with its entry.
@@ -124,26 +169,42 @@ fn arb_response() -> impl Strategy<Value = (&'static Entry, Value)> {
         let model = if model::models().contains(entry) {
             Just(entry.key.to_string()).boxed()
         } else {
-            "[a-z]{3,8}-[0-9]".prop_filter("not a registry model", |m| !model::models().iter().any(|e| e.key == m)).boxed()
+            "[a-z]{3,8}-[0-9]"
+                .prop_filter("not a registry model", |m| {
+                    !model::models().iter().any(|e| e.key == m)
+                })
+                .boxed()
         };
-        let usage = prop::option::of((0u32..1000, "[a-z]{1,8}").prop_map(|(c, g)| json!({"credits_reserved": c, "user_group": g})));
-        (Just(entry), model, "[a-z0-9]{8}", 0i64..4_000_000_000, 0u8..=100, prop::collection::vec(arb_item(entry), 1..4), usage).prop_map(
-            |(entry, model, suffix, created, progress, results, usage)| {
-                let response = json!({
-                    "id": format!("task-unified-{created}-{suffix}"),
-                    "object": object_of(entry.output_type),
-                    "type": entry.output_type,
-                    "model": model,
-                    "status": "completed",
-                    "progress": progress,
-                    "created": created,
-                    "results": results,
-                    "error": null,
-                    "usage": usage,
-                });
-                (entry, response)
-            },
+        let usage = prop::option::of(
+            (0u32..1000, "[a-z]{1,8}")
+                .prop_map(|(c, g)| json!({"credits_reserved": c, "user_group": g})),
+        );
+        (
+            Just(entry),
+            model,
+            "[a-z0-9]{8}",
+            0i64..4_000_000_000,
+            0u8..=100,
+            prop::collection::vec(arb_item(entry), 1..4),
+            usage,
         )
+            .prop_map(
+                |(entry, model, suffix, created, progress, results, usage)| {
+                    let response = json!({
+                        "id": format!("task-unified-{created}-{suffix}"),
+                        "object": object_of(entry.output_type),
+                        "type": entry.output_type,
+                        "model": model,
+                        "status": "completed",
+                        "progress": progress,
+                        "created": created,
+                        "results": results,
+                        "error": null,
+                        "usage": usage,
+                    });
+                    (entry, response)
+                },
+            )
     })
 }
 
@@ -162,7 +223,10 @@ fn serde_refuses(value: &Value) -> bool {
 fn assert_refused(value: &Value, what: &str) {
     let report = Contract::global().validate_value(value);
     assert!(!report.is_valid(), "{what}: the validator accepted {value}");
-    assert!(typed_parse_refuses(value), "{what}: the typed parse accepted {value}");
+    assert!(
+        typed_parse_refuses(value),
+        "{what}: the typed parse accepted {value}"
+    );
 }
 
 proptest! {
@@ -299,8 +363,13 @@ proptest! {
 fn collect_pointers(value: &Value, at: String, out: &mut Vec<String>) {
     out.push(at.clone());
     match value {
-        Value::Object(map) => map.iter().for_each(|(k, v)| collect_pointers(v, format!("{at}/{k}"), out)),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| collect_pointers(v, format!("{at}/{i}"), out)),
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(k, v)| collect_pointers(v, format!("{at}/{k}"), out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| collect_pointers(v, format!("{at}/{i}"), out)),
         _ => {}
     }
 }
@@ -310,19 +379,35 @@ fn arb_json_leaf() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
         (0u8..=100).prop_map(|n| json!(f64::from(n))),
         "[ -~]{0,12}".prop_map(Value::String),
-        prop::sample::select(vec!["completed", "failed", "pending", "image", "video", "https://x.example/a.png", "task-1"]).prop_map(|s| json!(s)),
+        prop::sample::select(vec![
+            "completed",
+            "failed",
+            "pending",
+            "image",
+            "video",
+            "https://x.example/a.png",
+            "task-1"
+        ])
+        .prop_map(|s| json!(s)),
     ]
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
-    let keys = prop::sample::select(vec!["id", "object", "type", "model", "status", "progress", "created", "results", "error", "usage", "url", "seed", "voice_id", "message", "x"]);
+    let keys = prop::sample::select(vec![
+        "id", "object", "type", "model", "status", "progress", "created", "results", "error",
+        "usage", "url", "seed", "voice_id", "message", "x",
+    ]);
     arb_json_leaf().prop_recursive(4, 32, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(keys.clone(), inner, 0..8).prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::btree_map(keys.clone(), inner, 0..8).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }

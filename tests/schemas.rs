@@ -31,16 +31,29 @@ fn every_schema_file_is_valid_against_the_2020_12_meta_schema() {
     assert!(files.len() >= 12, "expected the envelope, error, common, advisories, registry and result schemas, found {files:?}");
     for file in files {
         let schema = read(&file);
-        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{}", file.display());
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema",
+            "{}",
+            file.display()
+        );
         if let Err(e) = jsonschema::meta::validate(&schema) {
-            panic!("{}: not a valid 2020-12 schema: {e} at {}", file.display(), e.instance_path());
+            panic!(
+                "{}: not a valid 2020-12 schema: {e} at {}",
+                file.display(),
+                e.instance_path()
+            );
         }
     }
 }
 
 #[test]
 fn the_assembled_schemas_are_valid_and_self_contained() {
-    for (name, text) in [("contract", CONTRACT_SCHEMA), ("strict", STRICT_SCHEMA), ("error body", ERROR_BODY_SCHEMA)] {
+    for (name, text) in [
+        ("contract", CONTRACT_SCHEMA),
+        ("strict", STRICT_SCHEMA),
+        ("error body", ERROR_BODY_SCHEMA),
+    ] {
         let schema: Value = serde_json::from_str(text).expect("JSON");
         jsonschema::meta::validate(&schema).unwrap_or_else(|e| panic!("{name}: {e}"));
         let refs = text.matches("\"$ref\"").count();
@@ -54,7 +67,10 @@ fn the_registry_keeps_its_own_schema() {
     let schema = read(&root().join("schema/registry.schema.json"));
     let registry = read(&root().join("schema/models.json"));
     let validator = jsonschema::validator_for(&schema).expect("compiles");
-    let errors: Vec<String> = validator.iter_errors(&registry).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&registry)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
 
@@ -77,7 +93,10 @@ fn the_registry_lists_every_special_model_of_the_spec() {
         "patina-material",
         "patina-material-extract",
     ] {
-        assert!(models.contains(&expected), "{expected} is missing from schema/models.json");
+        assert!(
+            models.contains(&expected),
+            "{expected} is missing from schema/models.json"
+        );
     }
     let mut types: Vec<&str> = model::output_types().iter().map(|e| e.key).collect();
     types.sort_unstable();
@@ -96,10 +115,17 @@ fn every_registry_model_has_a_valid_fixture_of_its_own() {
 
 #[test]
 fn every_shape_is_named_by_the_registry() {
-    let used: Vec<Shape> =
-        model::models().iter().chain(model::output_types()).flat_map(|e| e.shapes.iter().copied()).collect();
+    let used: Vec<Shape> = model::models()
+        .iter()
+        .chain(model::output_types())
+        .flat_map(|e| e.shapes.iter().copied())
+        .collect();
     for shape in Shape::ALL {
-        assert!(used.contains(shape), "shape {} has a schema but no registry entry uses it", shape.name());
+        assert!(
+            used.contains(shape),
+            "shape {} has a schema but no registry entry uses it",
+            shape.name()
+        );
         let file = root().join(format!("schema/results/{}.schema.json", shape.name()));
         assert_eq!(read(&file)["title"], shape.title());
     }

@@ -38,11 +38,18 @@ impl FromStr for Destination {
                 if path.is_empty() {
                     return Err(format!("expected a path after {prefix:?}, found nothing"));
                 }
-                return Ok(Destination { format, path: PathBuf::from(path) });
+                return Ok(Destination {
+                    format,
+                    path: PathBuf::from(path),
+                });
             }
         }
         let path = PathBuf::from(text);
-        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         named(&extension).map(|format| Destination { format, path: path.clone() }).ok_or_else(|| {
             format!("expected a report path ending in .json, .xml or .txt, or FORMAT:PATH (human, json, junit), found {text:?}")
         })
@@ -55,10 +62,22 @@ mod tests {
 
     #[test]
     fn the_format_comes_from_a_prefix_or_the_extension() {
-        assert_eq!("out/r.xml".parse::<Destination>().unwrap().format, Format::Junit);
-        assert_eq!("json:out/report".parse::<Destination>().unwrap().format, Format::Json);
-        assert_eq!("r.txt".parse::<Destination>().unwrap().format, Format::Human);
-        assert!("r.bin".parse::<Destination>().unwrap_err().contains("r.bin"));
+        assert_eq!(
+            "out/r.xml".parse::<Destination>().unwrap().format,
+            Format::Junit
+        );
+        assert_eq!(
+            "json:out/report".parse::<Destination>().unwrap().format,
+            Format::Json
+        );
+        assert_eq!(
+            "r.txt".parse::<Destination>().unwrap().format,
+            Format::Human
+        );
+        assert!("r.bin"
+            .parse::<Destination>()
+            .unwrap_err()
+            .contains("r.bin"));
         assert!("json:".parse::<Destination>().is_err());
     }
 }

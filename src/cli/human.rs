@@ -28,7 +28,11 @@ const RESET: &str = "\x1b[0m";
 impl<W: Write> HumanSink<W> {
     /// A sink writing to `out`; `verbose` lists valid responses too.
     pub fn new(out: W, colour: bool, verbose: bool) -> Self {
-        HumanSink { out, colour, verbose }
+        HumanSink {
+            out,
+            colour,
+            verbose,
+        }
     }
 
     fn paint(&self, style: &'static str, text: &str) -> String {
@@ -40,7 +44,11 @@ impl<W: Write> HumanSink<W> {
     }
 
     fn issue(&mut self, label: &str, style: &'static str, issue: &Issue) -> io::Result<()> {
-        let at = if issue.instance_path.is_empty() { "(root)" } else { &issue.instance_path };
+        let at = if issue.instance_path.is_empty() {
+            "(root)"
+        } else {
+            &issue.instance_path
+        };
         let head = self.paint(style, label);
         writeln!(self.out, "  {head} {at}: {}", issue.message)?;
         if !issue.schema_path.is_empty() {
@@ -60,7 +68,11 @@ impl<W: Write> HumanSink<W> {
             }
             return Ok(());
         }
-        let verdict = if report.is_valid() { self.paint(YELLOW, "valid, with warnings") } else { self.paint(RED, "invalid") };
+        let verdict = if report.is_valid() {
+            self.paint(YELLOW, "valid, with warnings")
+        } else {
+            self.paint(RED, "invalid")
+        };
         let mut context = Vec::new();
         if let Some(model) = &report.model {
             context.push(format!("model {model}"));
@@ -68,7 +80,11 @@ impl<W: Write> HumanSink<W> {
         if !report.shapes.is_empty() {
             context.push(format!("shape {}", report.shapes.join(" or ")));
         }
-        let context = if context.is_empty() { String::new() } else { format!(" ({})", context.join(", ")) };
+        let context = if context.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", context.join(", "))
+        };
         writeln!(self.out, "{}: {verdict}{context}", outcome.source)?;
         for issue in &report.errors {
             self.issue("error  ", RED, issue)?;
@@ -80,14 +96,30 @@ impl<W: Write> HumanSink<W> {
     }
 
     /// Ends with drift, coverage and the summary line.
-    pub fn finish(&mut self, summary: &Summary, drift: Option<&[DriftRow]>, coverage: Option<&CoverageSummary>) -> io::Result<()> {
+    pub fn finish(
+        &mut self,
+        summary: &Summary,
+        drift: Option<&[DriftRow]>,
+        coverage: Option<&CoverageSummary>,
+    ) -> io::Result<()> {
         if let Some(rows) = drift {
-            writeln!(self.out, "\ndrift: {} kinds of warning (what the schema should learn next)", rows.len())?;
+            writeln!(
+                self.out,
+                "\ndrift: {} kinds of warning (what the schema should learn next)",
+                rows.len()
+            )?;
             if !rows.is_empty() {
-                writeln!(self.out, "{:>7}  {:<14}  {:<36}  {:<28}  {:<24}  example", "count", "rule", "pointer", "model", "value")?;
+                writeln!(
+                    self.out,
+                    "{:>7}  {:<14}  {:<36}  {:<28}  {:<24}  example",
+                    "count", "rule", "pointer", "model", "value"
+                )?;
             }
             for row in rows {
-                let rule = serde_json::to_value(row.rule).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let rule = serde_json::to_value(row.rule)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
                 let value: String = row.value.chars().take(24).collect();
                 writeln!(
                     self.out,
@@ -99,17 +131,36 @@ impl<W: Write> HumanSink<W> {
         if let Some(c) = coverage {
             writeln!(self.out, "\ncoverage: valid responses per registry model")?;
             for (model, n) in &c.registry_models {
-                let mark = if *n == 0 { self.paint(RED, "never") } else { n.to_string() };
+                let mark = if *n == 0 {
+                    self.paint(RED, "never")
+                } else {
+                    n.to_string()
+                };
                 writeln!(self.out, "  {model:<40} {mark}")?;
             }
-            writeln!(self.out, "coverage: valid responses with results, per shape")?;
+            writeln!(
+                self.out,
+                "coverage: valid responses with results, per shape"
+            )?;
             for (shape, n) in &c.shapes {
-                let mark = if *n == 0 { self.paint(RED, "never") } else { n.to_string() };
+                let mark = if *n == 0 {
+                    self.paint(RED, "never")
+                } else {
+                    n.to_string()
+                };
                 writeln!(self.out, "  {shape:<40} {mark}")?;
             }
             if !c.other_models.is_empty() {
-                let others: Vec<String> = c.other_models.iter().map(|(m, n)| format!("{m} ({n})")).collect();
-                writeln!(self.out, "  models outside the registry, held to their type: {}", others.join(", "))?;
+                let others: Vec<String> = c
+                    .other_models
+                    .iter()
+                    .map(|(m, n)| format!("{m} ({n})"))
+                    .collect();
+                writeln!(
+                    self.out,
+                    "  models outside the registry, held to their type: {}",
+                    others.join(", ")
+                )?;
             }
         }
         let line = format!(

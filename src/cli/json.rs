@@ -113,7 +113,12 @@ impl<W: Write> JsonSink<W> {
     }
 
     /// Ends the report with the summary, drift and coverage.
-    pub fn finish(&mut self, summary: &Summary, drift: Option<&[DriftRow]>, coverage: Option<&CoverageSummary>) -> io::Result<()> {
+    pub fn finish(
+        &mut self,
+        summary: &Summary,
+        drift: Option<&[DriftRow]>,
+        coverage: Option<&CoverageSummary>,
+    ) -> io::Result<()> {
         self.out.write_all(b"\n],\"summary\":")?;
         serde_json::to_writer(&mut self.out, summary)?;
         if let Some(drift) = drift {

@@ -12,7 +12,9 @@ pub struct JunitSink {
 
 impl Default for JunitSink {
     fn default() -> Self {
-        JunitSink { suite: TestSuite::new("foxapi-contract") }
+        JunitSink {
+            suite: TestSuite::new("foxapi-contract"),
+        }
     }
 }
 
@@ -35,7 +37,12 @@ impl JunitSink {
             status
         };
         let mut case = TestCase::new(outcome.source.as_str(), status);
-        case.set_classname(report.model.clone().unwrap_or_else(|| "unknown-model".to_string()));
+        case.set_classname(
+            report
+                .model
+                .clone()
+                .unwrap_or_else(|| "unknown-model".to_string()),
+        );
         if !report.warnings.is_empty() {
             case.set_system_out(format!("warnings:\n{}", lines(&report.warnings)));
         }

@@ -14,7 +14,9 @@ pub fn counter(visible: bool) -> ProgressBar {
         return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {pos} responses checked ({per_sec}) {msg}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {pos} responses checked ({per_sec}) {msg}")
+    {
         bar.set_style(style);
     }
     bar
