@@ -140,22 +140,56 @@ impl Contract {
     /// limits give a report with one error saying why.
     pub fn validate(&self, bytes: &[u8]) -> Report {
         match input::parse(bytes, self.limits) {
-            Ok(value) => self.validate_value(&value),
+            // The reader has already bounded the depth.
+            Ok(value) => self.report(&value, true),
             Err(issue) => Report::refused(issue),
         }
     }
 
     /// Validates one response already parsed.
     pub fn validate_value(&self, value: &Value) -> Report {
-        self.check(value).0
+        self.report(value, false)
+    }
+
+    /// The report on a response, with the typed check done on borrowed data: the envelope is
+    /// typed without its results, and each result item in place.
+    fn report(&self, value: &Value, depth_known: bool) -> Report {
+        let mut report = self.schema_report(value, depth_known);
+        if report.errors.is_empty() {
+            if let Err(message) = types_accept(value) {
+                report.errors.push(contract_bug(&message));
+            }
+        }
+        report
     }
 
     /// Validates one response and, when it keeps the contract, types it.
     pub fn check(&self, value: &Value) -> (Report, Option<Task>) {
-        let mut report = Report::default();
-        if let Some(issue) = self.refuse_shape_of(value) {
-            report.errors.push(issue);
+        let (report, typed) = self.typed(value);
+        (report, typed.map(|(task, _)| task))
+    }
+
+    fn typed(&self, value: &Value) -> (Report, Option<(Task, Vec<ResultItem>)>) {
+        let mut report = self.schema_report(value, false);
+        if !report.errors.is_empty() {
             return (report, None);
+        }
+        match type_task(value) {
+            Ok(typed) => (report, Some(typed)),
+            Err(message) => {
+                report.errors.push(contract_bug(&message));
+                (report, None)
+            }
+        }
+    }
+
+    /// What the schemas say of a response: errors from the contract, warnings from what only
+    /// the strict contract refuses; the model and shapes applied.
+    fn schema_report(&self, value: &Value, depth_known: bool) -> Report {
+        let mut report = Report::default();
+        if let Some(issue) = self.refuse_shape_of(value, depth_known) {
+            report.errors.push(issue);
+            return report;
         }
         let model = value.get("model").and_then(Value::as_str);
         let output_type = value.get("type").and_then(Value::as_str);
@@ -174,43 +208,32 @@ impl Contract {
             }
             None => {}
         }
-        if !self.strict.is_valid(value) {
-            report.errors = self.issues(&self.contract, value, false);
-            let mut said = HashSet::new();
-            report
-                .errors
-                .retain(|i| said.insert((i.instance_path.clone(), i.message.clone())));
-            let seen: HashSet<(&str, &str)> = report
-                .errors
-                .iter()
-                .map(|i| (i.instance_path.as_str(), i.schema_path.as_str()))
-                .collect();
-            let warnings: Vec<Issue> = self
-                .issues(&self.strict, value, true)
-                .into_iter()
-                .filter(|i| !seen.contains(&(i.instance_path.as_str(), i.schema_path.as_str())))
-                .filter(|i| {
-                    !report
-                        .errors
-                        .iter()
-                        .any(|e| e.instance_path == i.instance_path)
-                })
-                .collect();
-            report.warnings = warnings;
+        if self.strict.is_valid(value) {
+            return report;
         }
-        if !report.errors.is_empty() {
-            return (report, None);
-        }
-        match type_task(value) {
-            Ok(task) => (report, Some(task)),
-            Err(message) => {
-                report.errors.push(Issue::whole(
-                    Rule::ContractBug,
-                    format!("contract bug: the schema accepts this response but the generated types refuse it: {message}"),
-                ));
-                (report, None)
-            }
-        }
+        report.errors = self.issues(&self.contract, value, false);
+        let mut said = HashSet::new();
+        report
+            .errors
+            .retain(|i| said.insert((i.instance_path.clone(), i.message.clone())));
+        let seen: HashSet<(&str, &str)> = report
+            .errors
+            .iter()
+            .map(|i| (i.instance_path.as_str(), i.schema_path.as_str()))
+            .collect();
+        let warnings: Vec<Issue> = self
+            .issues(&self.strict, value, true)
+            .into_iter()
+            .filter(|i| !seen.contains(&(i.instance_path.as_str(), i.schema_path.as_str())))
+            .filter(|i| {
+                !report
+                    .errors
+                    .iter()
+                    .any(|e| e.instance_path == i.instance_path)
+            })
+            .collect();
+        report.warnings = warnings;
+        report
     }
 
     /// Reads, validates and types one response: the typed task when it keeps the contract
@@ -222,19 +245,13 @@ impl Contract {
 
     /// As [`Contract::parse`], for a response already parsed as JSON.
     pub fn parse_value(&self, value: &Value) -> Result<Parsed, Report> {
-        let (report, task) = self.check(value);
-        match task {
-            Some(task) => {
-                let results = task
-                    .typed_results()
-                    .expect("checked: typed_results succeeded in check");
-                Ok(Parsed {
-                    task,
-                    results,
-                    warnings: report.warnings,
-                })
-            }
-            None => Err(report),
+        match self.typed(value) {
+            (report, Some((task, results))) => Ok(Parsed {
+                task,
+                results,
+                warnings: report.warnings,
+            }),
+            (report, None) => Err(report),
         }
     }
 
@@ -246,7 +263,7 @@ impl Contract {
         }
     }
 
-    fn refuse_shape_of(&self, value: &Value) -> Option<Issue> {
+    fn refuse_shape_of(&self, value: &Value, depth_known: bool) -> Option<Issue> {
         let refusal = |rule, message: String| Some(Issue::whole(rule, message));
         if !value.is_object() {
             return refusal(
@@ -256,6 +273,9 @@ impl Contract {
                     json_type(value)
                 ),
             );
+        }
+        if depth_known {
+            return None;
         }
         let max = self.limits.max_depth.min(input::MAX_DEPTH);
         let depth = input::depth(value);
@@ -500,9 +520,43 @@ fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
 }
 
 /// Parses the envelope and its results into the generated types.
-fn type_task(value: &Value) -> Result<Task, String> {
+fn type_task(value: &Value) -> Result<(Task, Vec<ResultItem>), String> {
     let task = Task::deserialize(value).map_err(|e| format!("Task: {e}"))?;
-    task.typed_results()
+    let results = task
+        .typed_results()
         .map_err(|e: ResultsError| e.to_string())?;
-    Ok(task)
+    Ok((task, results))
+}
+
+/// Whether the generated types take a response, without copying its results: the envelope is
+/// typed without them, each item in place.
+fn types_accept(value: &Value) -> Result<(), String> {
+    let Value::Object(map) = value else {
+        return Err("Task: expected an object".to_string());
+    };
+    let envelope: serde_json::Map<String, Value> = map
+        .iter()
+        .filter(|(key, _)| key.as_str() != "results")
+        .map(|(key, v)| (key.clone(), v.clone()))
+        .collect();
+    let task = Task::deserialize(&Value::Object(envelope)).map_err(|e| format!("Task: {e}"))?;
+    match (map.get("results"), task.entry()) {
+        (None | Some(Value::Null), _) | (Some(Value::Array(_)), None) => Ok(()),
+        (Some(Value::Array(items)), Some((entry, _))) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| entry.parse_item(i, item).map(drop))
+            .map_err(|e| e.to_string()),
+        (Some(other), _) => Err(format!(
+            "Task: results: expected an array or null, found {}",
+            json_type(other)
+        )),
+    }
+}
+
+fn contract_bug(message: &str) -> Issue {
+    Issue::whole(
+        Rule::ContractBug,
+        format!("contract bug: the schema accepts this response but the generated types refuse it: {message}"),
+    )
 }

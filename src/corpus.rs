@@ -92,8 +92,12 @@ pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<Vec<PathBuf>
 }
 
 /// Reads at most `limit + 1` bytes of `reader`, so an oversized input is never held whole.
-fn read_capped(reader: impl Read, limit: usize) -> io::Result<Result<Vec<u8>, Unreadable>> {
-    let mut bytes = Vec::new();
+fn read_capped(
+    reader: impl Read,
+    limit: usize,
+    size_hint: usize,
+) -> io::Result<Result<Vec<u8>, Unreadable>> {
+    let mut bytes = Vec::with_capacity(size_hint.min(limit) + 1);
     reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
     if bytes.len() > limit {
         return Ok(Err(Unreadable::TooLarge {
@@ -116,7 +120,7 @@ pub fn read_document(path: &Path, limits: Limits) -> Unit {
                 found: size,
             }));
         }
-        read_capped(file, limits.max_bytes)
+        read_capped(file, limits.max_bytes, size as usize)
     })()
     .unwrap_or_else(|e: io::Error| Err(Unreadable::Io(e.to_string())));
     Unit { source, bytes }
@@ -247,7 +251,7 @@ pub fn read_stdin(limits: Limits) -> Box<dyn Iterator<Item = Unit> + Send> {
     if looks_like_lines(&peek) {
         Box::new(Lines::new(reader, "-", limits))
     } else {
-        let bytes = read_capped(reader, limits.max_bytes)
+        let bytes = read_capped(reader, limits.max_bytes, 0)
             .unwrap_or_else(|e| Err(Unreadable::Io(e.to_string())));
         Box::new(std::iter::once(Unit {
             source: "-".into(),

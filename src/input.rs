@@ -30,33 +30,49 @@ fn refusal(rule: Rule, message: String) -> Issue {
     Issue::whole(rule, message)
 }
 
-/// How deep the arrays and objects of `bytes` nest, counted without parsing; stops counting
-/// past `limit`. Brackets inside strings do not count.
+/// Where the arrays and objects of `bytes` first nest deeper than `limit`, counted without
+/// parsing; brackets inside strings do not count. Strings are skipped with memchr.
 fn nesting_exceeds(bytes: &[u8], limit: usize) -> Option<usize> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (offset, &b) in bytes.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
+    let mut depth = 0usize;
+    let mut offset = 0;
+    while let Some(found) = memchr::memchr3(b'"', b'[', b'{', &bytes[offset..]) {
+        let at = offset + found;
+        // Closing brackets between here and the last stop lower the depth.
+        depth = depth.saturating_sub(count_closers(&bytes[offset..at]));
+        match bytes[at] {
+            b'"' => {
+                offset = string_end(bytes, at + 1);
+                continue;
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
+            _ => {
                 depth += 1;
                 if depth > limit {
-                    return Some(offset);
+                    return Some(at);
                 }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
         }
+        offset = at + 1;
     }
     None
+}
+
+fn count_closers(bytes: &[u8]) -> usize {
+    memchr::memchr2_iter(b']', b'}', bytes).count()
+}
+
+/// The offset just past the string whose contents start at `from`.
+fn string_end(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(found) = memchr::memchr2(b'"', b'\\', &bytes[from..]) {
+        let at = from + found;
+        if bytes[at] == b'"' {
+            return at + 1;
+        }
+        from = at + 2;
+        if from >= bytes.len() {
+            return bytes.len();
+        }
+    }
+    bytes.len()
 }
 
 fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
@@ -83,13 +99,6 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
             ),
         ));
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let (line, column) = line_column(bytes, e.valid_up_to());
-        return Err(refusal(
-            Rule::NotJson,
-            format!("expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {})", e.valid_up_to()),
-        ));
-    }
     let max_depth = limits.max_depth.min(MAX_DEPTH);
     if let Some(offset) = nesting_exceeds(bytes, max_depth) {
         let (line, column) = line_column(bytes, offset);
@@ -103,17 +112,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     reader.disable_recursion_limit();
     let value = serde::Deserialize::deserialize(&mut reader)
         .and_then(|v: Value| reader.end().map(|()| v))
-        .map_err(|e| {
-            let found = if bytes.iter().all(u8::is_ascii_whitespace) {
-                "an empty document".to_string()
-            } else {
-                e.to_string()
-            };
-            refusal(
-                Rule::NotJson,
-                format!("expected a JSON document, found {found}"),
-            )
-        })?;
+        .map_err(|e| refusal(Rule::NotJson, not_json(bytes, &e)))?;
     if !value.is_object() {
         return Err(refusal(
             Rule::NotObject,
@@ -124,6 +123,22 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
         ));
     }
     Ok(value)
+}
+
+/// Why `bytes` are not a JSON document: not UTF-8 (checked only once parsing failed, so valid
+/// input pays nothing for it), empty, or what the parser said.
+fn not_json(bytes: &[u8], error: &serde_json::Error) -> String {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let (line, column) = line_column(bytes, e.valid_up_to());
+        return format!(
+            "expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {})",
+            e.valid_up_to()
+        );
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return "expected a JSON document, found an empty document".to_string();
+    }
+    format!("expected a JSON document, found {error}")
 }
 
 /// How deep `value` nests; iterative, so a deep value cannot overflow the stack here.

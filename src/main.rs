@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 mod cli;
 
+/// mimalloc: validation allocates many small strings, and glibc's malloc spent a quarter of
+/// the time of a run on them (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The FoxAPI task contract, executable.
 #[derive(Parser, Debug)]
 #[command(name = "foxapi-contract", version, about)]
