@@ -41,6 +41,7 @@ impl Rule {
 
 /// One thing wrong, or worth a warning, in a response.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub struct Issue {
     /// JSON pointer into the response, `""` for the whole of it.
     pub instance_path: String,

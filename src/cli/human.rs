@@ -1,9 +1,7 @@
 //! The report for people: each problem with its source, pointer, the offending value cut
 //! short and what was expected; colours only on a terminal and never with NO_COLOR.
 
-use super::validate::{Outcome, Summary};
-use foxapi_contract::coverage::CoverageSummary;
-use foxapi_contract::drift::DriftRow;
+use super::validate::{Outcome, Totals};
 use foxapi_contract::Issue;
 use std::io::{self, IsTerminal, Write};
 
@@ -96,12 +94,8 @@ impl<W: Write> HumanSink<W> {
     }
 
     /// Ends with drift, coverage and the summary line.
-    pub fn finish(
-        &mut self,
-        summary: &Summary,
-        drift: Option<&[DriftRow]>,
-        coverage: Option<&CoverageSummary>,
-    ) -> io::Result<()> {
+    pub fn finish(&mut self, totals: &Totals<'_>) -> io::Result<()> {
+        let (summary, drift, coverage) = (totals.summary, totals.drift, totals.coverage);
         if let Some(rows) = drift {
             writeln!(
                 self.out,

@@ -1,10 +1,10 @@
 //! The JSON report, written as it goes so memory stays flat: each response as it is checked,
 //! the summary (and drift, coverage) at the end. Its schema comes from these types.
 
-use super::validate::{Outcome, Summary};
+use super::validate::{Outcome, Summary, Totals};
 use foxapi_contract::coverage::CoverageSummary;
 use foxapi_contract::drift::DriftRow;
-use foxapi_contract::{Issue, Rule};
+use foxapi_contract::Issue;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -13,7 +13,7 @@ use std::io::{self, Write};
 #[derive(Serialize, JsonSchema)]
 pub struct JsonReport {
     /// Every response checked, in input order.
-    pub responses: Vec<JsonResponse>,
+    pub responses: Vec<JsonResponse<'static>>,
     /// Counts over the run.
     pub summary: Summary,
     /// With `--drift`: the warnings of the corpus folded by pointer and model.
@@ -26,58 +26,30 @@ pub struct JsonReport {
 
 /// The verdict on one response.
 #[derive(Serialize, JsonSchema)]
-pub struct JsonResponse {
+pub struct JsonResponse<'a> {
     /// A path, `path:line` for JSON Lines, or `-` for standard input.
-    pub source: String,
+    pub source: &'a str,
     /// Whether it keeps the contract (in strict mode, also without warnings).
     pub valid: bool,
     /// Its `model`, when it has one.
-    pub model: Option<String>,
+    pub model: Option<&'a str>,
     /// The shapes its results items were held to.
-    pub shapes: Vec<String>,
+    pub shapes: &'a [&'static str],
     /// What breaks the contract.
-    pub errors: Vec<JsonIssue>,
+    pub errors: &'a [Issue],
     /// What is allowed but reported.
-    pub warnings: Vec<JsonIssue>,
+    pub warnings: &'a [Issue],
 }
 
-/// One error or warning.
-#[derive(Serialize, JsonSchema)]
-pub struct JsonIssue {
-    /// JSON pointer into the response.
-    pub instance_path: String,
-    /// JSON pointer into the contract schema.
-    pub schema_path: String,
-    /// What was expected and what was found.
-    pub message: String,
-    /// The rule of the contract.
-    pub rule: Rule,
-    /// The offending value, cut short.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub found: Option<String>,
-}
-
-impl From<&Issue> for JsonIssue {
-    fn from(i: &Issue) -> Self {
-        JsonIssue {
-            instance_path: i.instance_path.clone(),
-            schema_path: i.schema_path.clone(),
-            message: i.message.clone(),
-            rule: i.rule,
-            found: i.found.clone(),
-        }
-    }
-}
-
-impl From<&Outcome> for JsonResponse {
-    fn from(o: &Outcome) -> Self {
+impl<'a> From<&'a Outcome> for JsonResponse<'a> {
+    fn from(o: &'a Outcome) -> Self {
         JsonResponse {
-            source: o.source.clone(),
+            source: &o.source,
             valid: o.report.is_valid(),
-            model: o.report.model.clone(),
-            shapes: o.report.shapes.iter().map(|s| s.to_string()).collect(),
-            errors: o.report.errors.iter().map(JsonIssue::from).collect(),
-            warnings: o.report.warnings.iter().map(JsonIssue::from).collect(),
+            model: o.report.model.as_deref(),
+            shapes: &o.report.shapes,
+            errors: &o.report.errors,
+            warnings: &o.report.warnings,
         }
     }
 }
@@ -113,12 +85,8 @@ impl<W: Write> JsonSink<W> {
     }
 
     /// Ends the report with the summary, drift and coverage.
-    pub fn finish(
-        &mut self,
-        summary: &Summary,
-        drift: Option<&[DriftRow]>,
-        coverage: Option<&CoverageSummary>,
-    ) -> io::Result<()> {
+    pub fn finish(&mut self, totals: &Totals<'_>) -> io::Result<()> {
+        let (summary, drift, coverage) = (totals.summary, totals.drift, totals.coverage);
         self.out.write_all(b"\n],\"summary\":")?;
         serde_json::to_writer(&mut self.out, summary)?;
         if let Some(drift) = drift {

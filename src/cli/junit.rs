@@ -1,7 +1,7 @@
 //! JUnit XML: one testcase per response; failures carry pointer and message, warnings go to
 //! system-out. CI systems show it as a test run.
 
-use super::validate::{Outcome, Summary};
+use super::validate::Outcome;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::Write;
 
@@ -50,7 +50,7 @@ impl JunitSink {
     }
 
     /// Writes the XML document.
-    pub fn finish(self, _summary: &Summary, out: impl Write) -> std::io::Result<()> {
+    pub fn finish(self, out: impl Write) -> std::io::Result<()> {
         let mut report = Report::new("foxapi-contract validate");
         report.add_test_suite(self.suite);
         report.serialize(out).map_err(std::io::Error::other)

@@ -93,6 +93,16 @@ pub struct Summary {
     pub warnings: u64,
 }
 
+/// What a run adds up to, given to each report at its end.
+pub struct Totals<'a> {
+    /// The counts.
+    pub summary: &'a Summary,
+    /// With `--drift`: the folded warnings.
+    pub drift: Option<&'a [foxapi_contract::drift::DriftRow]>,
+    /// With `--coverage` or `--require-coverage`: what the corpus exercised.
+    pub coverage: Option<&'a foxapi_contract::coverage::CoverageSummary>,
+}
+
 enum Sink {
     Human(HumanSink<Box<dyn Write>>),
     Json(JsonSink<Box<dyn Write>>),
@@ -119,17 +129,12 @@ impl Sink {
         }
     }
 
-    fn finish(
-        self,
-        summary: &Summary,
-        drift: Option<&[foxapi_contract::drift::DriftRow]>,
-        coverage: Option<&foxapi_contract::coverage::CoverageSummary>,
-    ) -> io::Result<()> {
+    fn finish(self, totals: &Totals<'_>) -> io::Result<()> {
         match self {
-            Sink::Human(mut s) => s.finish(summary, drift, coverage),
-            Sink::Json(mut s) => s.finish(summary, drift, coverage),
+            Sink::Human(mut s) => s.finish(totals),
+            Sink::Json(mut s) => s.finish(totals),
             Sink::Junit(s, mut out) => {
-                s.finish(summary, &mut out)?;
+                s.finish(&mut out)?;
                 out.flush()
             }
         }
@@ -295,7 +300,12 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     let drift_rows = args.drift.then(|| drift.rows());
     let coverage_summary = (args.coverage || args.require_coverage).then(|| coverage.summary());
     for sink in sinks {
-        if let Err(e) = sink.finish(&summary, drift_rows.as_deref(), coverage_summary.as_ref()) {
+        let totals = Totals {
+            summary: &summary,
+            drift: drift_rows.as_deref(),
+            coverage: coverage_summary.as_ref(),
+        };
+        if let Err(e) = sink.finish(&totals) {
             write_failed.get_or_insert(e);
         }
     }
