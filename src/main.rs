@@ -39,6 +39,8 @@ enum Command {
         #[command(flatten)]
         args: cli::task::RecordArgs,
     },
+    /// Serve a mock FoxAPI on a loopback address, from fixtures and scripted lifecycles.
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +53,6 @@ fn main() -> ExitCode {
             command,
         } => cli::task::run_task(connection, command),
         Command::Record { connection, args } => cli::task::run_record(connection, args),
+        Command::Serve(args) => cli::serve::run(args),
     }
 }

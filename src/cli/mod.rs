@@ -6,5 +6,6 @@ pub mod json;
 pub mod junit;
 pub mod progress;
 pub mod schema;
+pub mod serve;
 pub mod task;
 pub mod validate;

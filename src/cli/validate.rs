@@ -106,7 +106,7 @@ pub struct Totals<'a> {
 enum Sink {
     Human(HumanSink<Box<dyn Write>>),
     Json(JsonSink<Box<dyn Write>>),
-    Junit(JunitSink, Box<dyn Write>),
+    Junit(Box<JunitSink>, Box<dyn Write>),
 }
 
 impl Sink {
@@ -114,7 +114,7 @@ impl Sink {
         Ok(match format {
             Format::Human => Sink::Human(HumanSink::new(out, colour, verbose)),
             Format::Json => Sink::Json(JsonSink::new(out)?),
-            Format::Junit => Sink::Junit(JunitSink::default(), out),
+            Format::Junit => Sink::Junit(Box::default(), out),
         })
     }
 
