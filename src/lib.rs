@@ -35,6 +35,8 @@ pub mod mock;
 pub mod model;
 mod number;
 pub mod report;
+#[cfg(any(feature = "client", feature = "mock"))]
+pub mod secret;
 mod types;
 
 pub use contract::{Contract, Parsed, CONTRACT_SCHEMA, ERROR_BODY_SCHEMA, STRICT_SCHEMA};

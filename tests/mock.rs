@@ -5,7 +5,7 @@
 #![cfg(feature = "mock")]
 
 use foxapi_contract::mock::{
-    Faults, Lifecycle, MockClock, MockConfig, MockError, MockServer, Scenario, Script, Span,
+    ApiKey, Faults, Lifecycle, MockClock, MockConfig, MockError, MockServer, Scenario, Script, Span,
 };
 use foxapi_contract::{model, Contract, TaskStatus};
 use serde_json::{json, Value};
@@ -672,7 +672,7 @@ async fn tasks_added_in_code_must_keep_the_contract() {
 #[tokio::test]
 async fn refusals_and_unknown_things_answer_section_4_bodies() {
     let server = start(MockConfig {
-        api_key: Some("sk-right".into()),
+        api_key: Some(ApiKey::new("sk-right").expect("a key")),
         ..with_fixtures()
     })
     .await;
@@ -1009,7 +1009,7 @@ fn the_api_key_appears_in_no_answer_log_debug_or_error() {
     let outputs = tracing::dispatcher::with_default(&recorder, || {
         runtime.block_on(async {
             let config = MockConfig {
-                api_key: Some(KEY.into()),
+                api_key: Some(ApiKey::new(KEY).expect("a key")),
                 ..with_fixtures()
             };
             let mut outputs = vec![format!("{config:?}")];
@@ -1045,7 +1045,7 @@ fn the_api_key_appears_in_no_answer_log_debug_or_error() {
                 outputs.push(String::from_utf8_lossy(&reply.raw).to_string());
             }
             let again = MockConfig {
-                api_key: Some(KEY.into()),
+                api_key: Some(ApiKey::new(KEY).expect("a key")),
                 addr: server.addr(),
                 ..MockConfig::default()
             };

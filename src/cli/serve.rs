@@ -104,7 +104,7 @@ impl ServeArgs {
         Ok(MockConfig {
             addr: self.addr,
             fixtures: Some(self.fixtures),
-            api_key: self.api_key.filter(|key| !key.is_empty()),
+            api_key: self.api_key,
             lifecycle,
             url_ttl: Duration::from_secs(self.url_ttl),
             faults: Faults {

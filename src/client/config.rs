@@ -1,8 +1,8 @@
 //! Building a [`Client`]: from the environment (`FOXAPI_API_KEY`, `FOXAPI_BASE_URL`) or step by
 //! step, with the timeouts and size limits.
 
-use super::key::ApiKey;
 use super::{redact, Client, ClientError};
+use crate::secret::ApiKey;
 use std::sync::Arc;
 use std::time::Duration;
 

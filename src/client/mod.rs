@@ -24,18 +24,17 @@ mod config;
 mod download;
 mod error;
 mod get;
-mod key;
 mod record;
 pub mod redact;
 mod wait;
 
+pub use crate::secret::{ApiKey, ApiKeyError, REDACTED};
 pub use config::{ClientBuilder, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use download::{Downloaded, Saved};
 pub use error::{ClientError, RawBody};
 pub use get::FetchedTask;
-pub use key::{ApiKey, ApiKeyError, REDACTED};
 pub use record::DEFAULT_RECORD_DIR;
-pub use wait::{Progress, WaitPolicy};
+pub use wait::{Progress, WaitPolicy, MIN_DELAY};
 
 use std::fmt;
 use std::sync::Arc;

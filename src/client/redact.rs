@@ -1,7 +1,7 @@
 //! Removing secrets from what is kept or shown: signed URL query parameters, `Authorization`
 //! entries, URL passwords and the API key itself.
 
-use super::key::{ApiKey, REDACTED};
+use crate::secret::{ApiKey, REDACTED};
 use serde_json::Value;
 
 /// Query parameters whose value is a secret, compared without case: signed-URL schemes of

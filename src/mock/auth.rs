@@ -2,53 +2,8 @@
 
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
-use std::fmt;
 
-/// An API key. Its `Debug` shows only that there is one; it has no `Display`, so it cannot
-/// reach an answer, a log line or an error message by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// Wraps a key; surrounding whitespace (a newline from a file or the environment) is dropped.
-    pub fn new(key: impl Into<String>) -> ApiKey {
-        ApiKey(key.into().trim().to_string())
-    }
-
-    /// Whether the key is empty (after trimming).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The key itself, for the one place that needs it: an `Authorization` header.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Compares with a presented token in time that does not depend on where they differ.
-    fn matches(&self, token: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), token.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
-
-impl From<String> for ApiKey {
-    fn from(key: String) -> ApiKey {
-        ApiKey::new(key)
-    }
-}
-
-impl From<&str> for ApiKey {
-    fn from(key: &str) -> ApiKey {
-        ApiKey::new(key)
-    }
-}
+pub use crate::secret::ApiKey;
 
 /// Why a request was refused (401). The messages never quote what was presented: a token
 /// sent without its scheme, or the wrong key, is still someone's secret.
@@ -108,7 +63,7 @@ mod tests {
 
     #[test]
     fn bearer_tokens_are_checked_against_the_key_when_there_is_one() {
-        let key = ApiKey::new("sk-right\n");
+        let key = ApiKey::new("sk-right\n").expect("a key");
         assert_eq!(authorize(&HeaderMap::new(), None), Err(Refusal::Missing));
         assert_eq!(authorize(&with("Bearer anything"), None), Ok(()));
         assert_eq!(authorize(&with("bearer sk-right"), Some(&key)), Ok(()));
@@ -133,7 +88,7 @@ mod tests {
 
     #[test]
     fn the_key_never_shows_in_debug() {
-        let key = ApiKey::new("sk-very-secret");
+        let key = ApiKey::new("sk-very-secret").expect("a key");
         assert!(!format!("{key:?}").contains("sk-very-secret"));
         assert!(!format!("{:?}", Some(key)).contains("secret"));
     }

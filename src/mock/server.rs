@@ -104,7 +104,7 @@ impl MockServer {
         let app = Arc::new(App::new(Settings {
             base,
             clock: config.clock,
-            api_key: config.api_key.filter(|key| !key.is_empty()),
+            api_key: config.api_key,
             url_ttl: config.url_ttl,
             faults: config.faults,
             lifecycle: config.lifecycle,

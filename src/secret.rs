@@ -1,4 +1,5 @@
-//! The API key, wrapped so that it cannot be shown by accident.
+//! The API key, wrapped so that it cannot be shown by accident: one type for the client,
+//! which sends it, and the mock server, which checks it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -45,6 +46,13 @@ impl ApiKey {
     /// some output does not contain it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether `token` is this key, compared in constant time so a server's answer time says
+    /// nothing about how much of a guess was right.
+    pub fn matches(&self, token: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), token.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 
     /// `text` with every occurrence of the key replaced by [`REDACTED`].
