@@ -29,5 +29,5 @@ while IFS=$'\t' read -r file ours; do
     echo "disagree: $file: foxapi-contract $ours, check-jsonschema $cj, ajv $aj"
   fi
 done < "$work/ours.tsv"
-echo "peer agreement: $agree passed, $disagree failed"
+echo "agreement: $agree passed, $disagree failed"
 [ "$disagree" -eq 0 ]
