@@ -550,27 +550,7 @@ pub enum Strictness {
 
 /// The self-contained schema of a task response.
 pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
-    let mut defs = sources.defs.clone();
-    let open: Vec<String> = open_sets(&defs).into_iter().map(|(n, _, _)| n).collect();
-    for name in &open {
-        if strictness == Strictness::Contract {
-            let def = defs[name]
-                .as_object_mut()
-                .expect("an open set is an object");
-            let values = def.remove("enum").expect("an open set has an enum");
-            def.insert("examples".into(), values);
-        }
-    }
-    if strictness == Strictness::Strict {
-        for def in defs.values_mut() {
-            walk_schemas(def, &mut |schema| {
-                if schema.contains_key("properties") && !schema.contains_key("additionalProperties")
-                {
-                    schema.insert("additionalProperties".into(), Value::Bool(false));
-                }
-            });
-        }
-    }
+    let mut defs = defs_for(sources, strictness);
     let mut all_of = rules(sources);
     let (id, title, description) = match strictness {
         Strictness::Contract => (
@@ -623,13 +603,44 @@ pub const DEPTH_RULE: &str = "arrays and objects nest at most";
 /// most N levels.
 pub const DEPTH_DEF: &str = "NestedAtMost";
 
-/// The error body of a non-2xx answer, self-contained.
+/// The pooled definitions as a contract holds them: open sets keep their values as
+/// `examples` (a new value is no error); the strict contract keeps them as `enum` and refuses
+/// keys no schema declares.
+fn defs_for(sources: &Sources, strictness: Strictness) -> Map<String, Value> {
+    let mut defs = sources.defs.clone();
+    match strictness {
+        Strictness::Contract => {
+            for (name, _, _) in open_sets(&defs) {
+                let def = defs[&name]
+                    .as_object_mut()
+                    .expect("an open set is an object");
+                let values = def.remove("enum").expect("an open set has an enum");
+                def.insert("examples".into(), values);
+            }
+        }
+        Strictness::Strict => {
+            for def in defs.values_mut() {
+                walk_schemas(def, &mut |schema| {
+                    if schema.contains_key("properties")
+                        && !schema.contains_key("additionalProperties")
+                    {
+                        schema.insert("additionalProperties".into(), Value::Bool(false));
+                    }
+                });
+            }
+        }
+    }
+    defs
+}
+
+/// The error body of a non-2xx answer (spec section 4), self-contained; its open sets open,
+/// like the contract's.
 pub fn error_body(sources: &Sources) -> Value {
     json!({
         "$schema": DRAFT,
         "$id": "https://schemas.foxapi-contract.dev/error-body.schema.json",
         "$ref": "#/$defs/ErrorBody",
-        "$defs": sources.defs,
+        "$defs": defs_for(sources, Strictness::Contract),
     })
 }
 

@@ -1,13 +1,7 @@
 //! The parse floor of the benchmarks: read every `*.json` file below the given directories and
 //! parse it with serde_json, nothing else, on one thread. `bench/compare.sh` times it.
-//! Needs the default `cli` feature (for its allocator).
 
 use std::path::{Path, PathBuf};
-
-/// The same allocator as the `foxapi-contract` binary, so the comparison measures the work,
-/// not the allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -79,9 +79,11 @@ pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<Vec<PathBuf>
         entries.sort();
         let mut subdirs = Vec::new();
         for path in entries {
-            if path.is_dir() {
+            // A link to a directory is not followed: a loop would never end.
+            let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            if path.is_dir() && !linked {
                 subdirs.push(path);
-            } else if is_response_file(&path) && keep(&path) {
+            } else if !path.is_dir() && is_response_file(&path) && keep(&path) {
                 out.push(path);
             }
         }
@@ -131,6 +133,7 @@ pub fn read_document(path: &Path, limits: Limits) -> Unit {
 pub struct Lines<R> {
     reader: R,
     name: String,
+    /// The number of the last line read.
     line: usize,
     limit: usize,
     done: bool,
@@ -216,6 +219,37 @@ impl<R: BufRead> Iterator for Lines<R> {
     }
 }
 
+/// One response to come: read already (a line of JSON Lines, stdin), or a whole file still to
+/// read, so that reading can happen on the worker that checks it.
+#[derive(Debug)]
+pub enum Pending {
+    /// Read already.
+    Ready(Unit),
+    /// A file that is one response, not read yet.
+    File(PathBuf),
+}
+
+impl Pending {
+    /// The unit, reading the file now if it was not read yet.
+    pub fn load(self, limits: Limits) -> Unit {
+        match self {
+            Pending::Ready(unit) => unit,
+            Pending::File(path) => read_document(&path, limits),
+        }
+    }
+}
+
+/// The responses of one path (`-` for standard input), whole files left unread.
+pub fn pending(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Pending> + Send> {
+    if path == Path::new("-") {
+        return Box::new(read_stdin(limits).map(Pending::Ready));
+    }
+    match Layout::of(path) {
+        Layout::Document => Box::new(std::iter::once(Pending::File(path.to_path_buf()))),
+        Layout::Lines => Box::new(read_file(path, limits).map(Pending::Ready)),
+    }
+}
+
 /// The responses of one file: one, or one per line.
 pub fn read_file(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Unit> + Send> {
     match Layout::of(path) {
@@ -234,46 +268,100 @@ pub fn read_file(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Unit> +
     }
 }
 
-/// The responses of standard input: JSON Lines when the first non-blank byte starts a line
-/// of its own object and more lines follow, else one document.
+/// The responses of standard input; see [`read_stream`].
 pub fn read_stdin(limits: Limits) -> Box<dyn Iterator<Item = Unit> + Send> {
-    let stdin = io::stdin();
-    let mut reader = BufReader::new(stdin);
-    let peek = match reader.fill_buf() {
-        Ok(b) => b.to_vec(),
-        Err(e) => {
-            return Box::new(std::iter::once(Unit {
-                source: "-".into(),
-                bytes: Err(Unreadable::Io(e.to_string())),
-            }))
-        }
-    };
-    if looks_like_lines(&peek) {
-        Box::new(Lines::new(reader, "-", limits))
-    } else {
-        let bytes = read_capped(reader, limits.max_bytes, 0)
-            .unwrap_or_else(|e| Err(Unreadable::Io(e.to_string())));
-        Box::new(std::iter::once(Unit {
-            source: "-".into(),
-            bytes,
-        }))
-    }
+    read_stream(BufReader::new(io::stdin()), "-", limits)
 }
 
-/// Whether a buffer's start looks like JSON Lines: a first line that is a whole JSON value,
-/// followed by another line.
-pub fn looks_like_lines(start: &[u8]) -> bool {
-    let trimmed = start
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(&start[..0], |i| &start[i..]);
-    match trimmed.iter().position(|&b| b == b'\n') {
-        Some(end) => {
-            let rest = &trimmed[end + 1..];
-            serde_json::from_slice::<serde::de::IgnoredAny>(&trimmed[..end]).is_ok()
-                && rest.iter().any(|b| !b.is_ascii_whitespace())
+/// The responses of a stream that is either JSON Lines or one JSON document: JSON Lines when
+/// its first non-blank line is a whole JSON value and more follows, however the writer split
+/// its writes. Sources are `name:line` for lines, `name` for a document.
+pub fn read_stream<R: BufRead + Send + 'static>(
+    mut reader: R,
+    name: &str,
+    limits: Limits,
+) -> Box<dyn Iterator<Item = Unit> + Send> {
+    let unreadable = |name: &str, e: io::Error| -> Box<dyn Iterator<Item = Unit> + Send> {
+        Box::new(std::iter::once(Unit {
+            source: name.to_string(),
+            bytes: Err(Unreadable::Io(e.to_string())),
+        }))
+    };
+    // Read up to and through the first non-blank line, keeping every byte.
+    let mut head = Vec::new();
+    let mut lines_read = 0usize;
+    let first_start = loop {
+        let start = head.len();
+        let mut line = Vec::new();
+        match (&mut reader)
+            .take(limits.max_bytes as u64 + 1)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) => break None,
+            Ok(_) => {
+                lines_read += 1;
+                let blank = line.iter().all(u8::is_ascii_whitespace);
+                head.extend_from_slice(&line);
+                if !blank || head.len() > limits.max_bytes {
+                    break Some(start);
+                }
+            }
+            Err(e) => return unreadable(name, e),
         }
-        None => false,
+    };
+    let is_lines = match first_start {
+        Some(start) if head.ends_with(b"\n") => {
+            serde_json::from_slice::<serde::de::IgnoredAny>(&head[start..]).is_ok()
+                && match more_follows(&mut reader, &mut head) {
+                    Ok(more) => more,
+                    Err(e) => return unreadable(name, e),
+                }
+        }
+        _ => false,
+    };
+    if is_lines {
+        let start = first_start.unwrap_or_default();
+        let mut first = head[start..].to_vec();
+        while first.last().is_some_and(u8::is_ascii_whitespace) {
+            first.pop();
+        }
+        let blank_after = head[start..].iter().filter(|&&b| b == b'\n').count() - 1;
+        let first = Unit {
+            source: format!("{name}:{lines_read}"),
+            bytes: Ok(first),
+        };
+        let mut rest = Lines::new(reader, name, limits);
+        rest.line = lines_read + blank_after;
+        return Box::new(std::iter::once(first).chain(rest));
+    }
+    let bytes = read_capped(io::Cursor::new(head).chain(reader), limits.max_bytes, 0)
+        .unwrap_or_else(|e| Err(Unreadable::Io(e.to_string())));
+    Box::new(std::iter::once(Unit {
+        source: name.to_string(),
+        bytes,
+    }))
+}
+
+/// Whether anything but white space follows in `reader`; the white space read on the way is
+/// kept in `head`.
+fn more_follows(reader: &mut impl BufRead, head: &mut Vec<u8>) -> io::Result<bool> {
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(false);
+        }
+        if available.iter().any(|b| !b.is_ascii_whitespace()) {
+            let blank = available
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            head.extend_from_slice(&available[..blank]);
+            reader.consume(blank);
+            return Ok(true);
+        }
+        let n = available.len();
+        head.extend_from_slice(available);
+        reader.consume(n);
     }
 }
 
@@ -311,10 +399,35 @@ mod tests {
         assert_eq!(units[1].bytes.as_deref().ok(), Some(&b"{}"[..]));
     }
 
+    fn sources_of(input: &'static [u8]) -> Vec<String> {
+        read_stream(
+            std::io::BufReader::with_capacity(4, input),
+            "-",
+            limits(1 << 20),
+        )
+        .map(|u| u.source)
+        .collect()
+    }
+
     #[test]
-    fn stdin_layout_is_guessed_from_its_start() {
-        assert!(looks_like_lines(b"{\"a\":1}\n{\"a\":2}\n"));
-        assert!(!looks_like_lines(b"{\n  \"a\": 1\n}\n"));
-        assert!(!looks_like_lines(b"{\"a\":1}\n"));
+    fn a_stream_is_json_lines_when_its_first_line_is_a_whole_value_and_more_follows() {
+        assert_eq!(sources_of(b"{\"a\":1}\n{\"a\":2}\n"), ["-:1", "-:2"]);
+        assert_eq!(sources_of(b"\n\n{\"a\":1}\n\n{\"a\":2}"), ["-:3", "-:5"]);
+        assert_eq!(sources_of(b"{\n  \"a\": 1\n}\n"), ["-"]);
+        assert_eq!(sources_of(b"{\"a\":1}\n"), ["-"]);
+        assert_eq!(sources_of(b"{\"a\":1}\n   \n"), ["-"]);
+    }
+
+    #[test]
+    fn a_first_line_longer_than_the_buffer_still_makes_json_lines() {
+        let long = format!("{{\"text\":\"{}\"}}\n{{}}\n", "x".repeat(20_000));
+        let units: Vec<Unit> = read_stream(
+            std::io::Cursor::new(long.into_bytes()),
+            "-",
+            limits(1 << 20),
+        )
+        .collect();
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[1].bytes.as_deref().ok(), Some(&b"{}"[..]));
     }
 }

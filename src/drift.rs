@@ -66,7 +66,14 @@ impl Drift {
                     .replace("~1", "/")
                     .replace("~0", "~"),
                 Rule::UnknownValue => warning.found.clone().unwrap_or_default(),
-                _ => warning.message.clone(),
+                // An advisory's message quotes the value; its rule is what repeats.
+                _ => warning
+                    .message
+                    .split_once("(rule: ")
+                    .map_or(warning.schema_path.as_str(), |(_, rule)| {
+                        rule.trim_end_matches(')')
+                    })
+                    .to_string(),
             };
             let key = (warning.rule, pointer.clone(), model.clone(), value.clone());
             self.rows

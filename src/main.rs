@@ -6,11 +6,6 @@ use std::process::ExitCode;
 
 mod cli;
 
-/// mimalloc: validation allocates many small strings, and glibc's malloc spent a quarter of
-/// the time of a run on them (see BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The FoxAPI task contract, executable.
 #[derive(Parser, Debug)]
 #[command(name = "foxapi-contract", version, about)]
@@ -44,6 +39,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Diagnostics go to stderr, off unless asked for: FOXAPI_LOG=debug (an EnvFilter).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FOXAPI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .init();
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => cli::validate::run(args),

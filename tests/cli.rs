@@ -160,6 +160,39 @@ fn the_report_order_is_the_input_order_whatever_the_threads() {
 }
 
 #[test]
+fn order_holds_across_batches_of_a_long_json_lines_corpus() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let valid: Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/valid/type/image.json").expect("fixture"),
+    )
+    .expect("json");
+    let mut lines = String::new();
+    for i in 0..1500 {
+        let mut r = valid.clone();
+        if i % 7 == 0 {
+            r["progress"] = serde_json::json!(500);
+        }
+        lines.push_str(&format!("{r}\n"));
+    }
+    let path = dir.path().join("long.jsonl");
+    std::fs::write(&path, lines).expect("write");
+    let report = json_of(&run(&[
+        "validate",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+        path.to_str().expect("utf8"),
+    ]));
+    let responses = report["responses"].as_array().expect("array");
+    assert_eq!(responses.len(), 1500);
+    for (i, r) in responses.iter().enumerate() {
+        assert_eq!(r["source"], format!("{}:{}", path.display(), i + 1));
+        assert_eq!(r["valid"], i % 7 != 0, "line {}", i + 1);
+    }
+}
+
+#[test]
 fn junit_has_a_testcase_per_response_and_parses() {
     let dir = tempfile::tempdir().expect("tempdir");
     let xml_path = dir.path().join("report.xml");

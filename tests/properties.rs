@@ -334,7 +334,9 @@ proptest! {
     #[test]
     fn arbitrary_bytes_get_a_verdict_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let report = Contract::global().validate(&bytes);
-        prop_assert!(report.is_valid() || !report.errors.is_empty());
+        prop_assert!(report.errors.iter().all(|e| !e.message.is_empty()), "{:#?}", report.errors);
+        prop_assert!(!report.errors.iter().any(|e| e.rule == Rule::ContractBug), "{:#?}", report.errors);
+        prop_assert_eq!(report.is_valid(), Contract::global().parse(&bytes).is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod progress;
 pub mod schema;
+pub mod secret;
 pub mod serve;
 pub mod task;
 pub mod validate;

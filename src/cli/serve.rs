@@ -19,9 +19,10 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
 
     /// A directory of task envelopes (`*.json`, searched recursively) served by their `id`;
-    /// files that break the contract are skipped.
-    #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))]
-    pub fixtures: PathBuf,
+    /// files that break the contract are skipped. Default: the crate's shipped fixtures when
+    /// they are on this machine, else none (submitted tasks still work).
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
 
     /// The API key requests must present as `Authorization: Bearer <key>`. Unset, any Bearer
     /// token is accepted (the header is still required). Prefer the environment variable:
@@ -30,7 +31,8 @@ pub struct ServeArgs {
         long,
         value_name = "KEY",
         env = "FOXAPI_API_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = super::secret::ApiKeyParser
     )]
     pub api_key: Option<ApiKey>,
 
@@ -103,7 +105,7 @@ impl ServeArgs {
         }
         Ok(MockConfig {
             addr: self.addr,
-            fixtures: Some(self.fixtures),
+            fixtures: self.fixtures,
             api_key: self.api_key,
             lifecycle,
             url_ttl: Duration::from_secs(self.url_ttl),
@@ -122,10 +124,22 @@ impl ServeArgs {
     }
 }
 
+/// The fixtures this crate was built with, if they are still where the build found them.
+fn shipped_fixtures() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"));
+    dir.is_dir().then_some(dir)
+}
+
 /// Runs `serve`: 0 after a clean stop, 2 when it cannot start (bad fixtures directory,
 /// scenario or address), 1 when serving fails.
-pub fn run(args: ServeArgs) -> ExitCode {
-    let fixtures = args.fixtures.clone();
+pub fn run(mut args: ServeArgs) -> ExitCode {
+    if args.fixtures.is_none() {
+        args.fixtures = shipped_fixtures();
+    }
+    let fixtures = args
+        .fixtures
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("(none)"));
     let scenario = args.scenario.clone();
     let config = match args.config() {
         Ok(config) => config,
@@ -236,7 +250,8 @@ mod tests {
     fn defaults_are_loopback_the_shipped_fixtures_and_no_faults() {
         let cli = Cli::try_parse_from(["serve"]).expect("defaults parse");
         assert_eq!(cli.serve.addr.to_string(), "127.0.0.1:0");
-        assert!(cli.serve.fixtures.ends_with("fixtures"));
+        assert!(cli.serve.fixtures.is_none());
+        assert!(shipped_fixtures().is_some_and(|dir| dir.ends_with("fixtures")));
         let config = cli.serve.config().expect("a config");
         assert_eq!(config.faults, Faults::default());
         assert_eq!(config.lifecycle, Lifecycle::polls(3));

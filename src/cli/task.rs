@@ -38,7 +38,8 @@ pub struct ConnectionArgs {
         global = true,
         env = "FOXAPI_API_KEY",
         hide_env_values = true,
-        value_name = "KEY"
+        value_name = "KEY",
+        value_parser = super::secret::ApiKeyParser
     )]
     pub api_key: Option<ApiKey>,
 }
@@ -172,8 +173,9 @@ where
     }
     let client = match builder.build() {
         Ok(client) => client,
-        Err(error) => return fail(&error),
+        Err(error) => return fail(&error, None),
     };
+    let key = client.api_key().clone();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -186,12 +188,14 @@ where
     };
     match runtime.block_on(work(client)) {
         Ok(code) => ExitCode::from(code),
-        Err(error) => fail(&error),
+        Err(error) => fail(&error, Some(&key)),
     }
 }
 
-fn fail(error: &ClientError) -> ExitCode {
-    eprintln!("error: {error}");
+/// Prints an error, with the key scrubbed from whatever the server echoed into it.
+fn fail(error: &ClientError, key: Option<&ApiKey>) -> ExitCode {
+    let text = error.to_string();
+    eprintln!("error: {}", key.map_or(text.clone(), |k| k.scrub(&text)));
     ExitCode::from(exit_code(error))
 }
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// How many responses are read ahead and checked together.
-const BATCH: usize = 512;
+const BATCH: usize = 256;
 
 /// Arguments of `validate`.
 #[derive(clap::Args, Debug)]
@@ -101,6 +101,19 @@ pub struct Totals<'a> {
     pub drift: Option<&'a [foxapi_contract::drift::DriftRow]>,
     /// With `--coverage` or `--require-coverage`: what the corpus exercised.
     pub coverage: Option<&'a foxapi_contract::coverage::CoverageSummary>,
+}
+
+impl Summary {
+    /// Counts one response.
+    pub fn add(&mut self, report: &Report) {
+        self.checked += 1;
+        if report.is_valid() {
+            self.valid += 1;
+        } else {
+            self.invalid += 1;
+        }
+        self.warnings += report.warnings.len() as u64;
+    }
 }
 
 enum Sink {
@@ -254,39 +267,35 @@ pub fn run(args: ValidateArgs) -> ExitCode {
             files.push(path.clone());
         }
     }
-    let units = files.into_iter().flat_map(move |path| {
-        if path == Path::new("-") {
-            corpus::read_stdin(limits)
-        } else {
-            corpus::read_file(&path, limits)
-        }
-    });
+    let mut units = files
+        .into_iter()
+        .flat_map(move |path| corpus::pending(&path, limits));
 
     let progress = super::progress::counter(!args.no_progress && super::progress::wanted());
     let mut summary = Summary::default();
     let mut drift = Drift::default();
     let mut coverage = Coverage::default();
-    let mut units = units.peekable();
     let mut write_failed = None;
-    while units.peek().is_some() {
-        let batch: Vec<Unit> = units.by_ref().take(BATCH).collect();
+    loop {
+        let batch: Vec<corpus::Pending> = units.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
         let outcomes: Vec<Outcome> = pool.install(|| {
             batch
                 .into_par_iter()
-                .map(|u| check(&contract, u, args.strict))
+                .map(|p| check(&contract, p.load(limits), args.strict))
                 .collect()
         });
         for outcome in &outcomes {
             io_failed |= outcome.unreadable;
-            summary.checked += 1;
-            if outcome.report.is_valid() {
-                summary.valid += 1;
-            } else {
-                summary.invalid += 1;
+            summary.add(&outcome.report);
+            if args.drift {
+                drift.add(&outcome.source, &outcome.report);
             }
-            summary.warnings += outcome.report.warnings.len() as u64;
-            drift.add(&outcome.source, &outcome.report);
-            coverage.add(&outcome.report);
+            if args.coverage || args.require_coverage {
+                coverage.add(&outcome.report);
+            }
             for sink in &mut sinks {
                 if let Err(e) = sink.response(outcome) {
                     write_failed.get_or_insert(e);
