@@ -36,9 +36,9 @@ pub struct Downloaded {
     pub saved: Saved,
 }
 
-/// `text` made safe as part of a file name: ASCII letters, digits, `-`, `_` and `.` kept,
-/// anything else `_`, no leading dot.
-fn safe_name(text: &str) -> String {
+/// `text` made safe as a file or folder name: ASCII letters, digits, `-`, `_` and `.` kept,
+/// anything else `_`, no leading dot, at most 120 characters; `fallback` when nothing is left.
+pub(super) fn safe_name(text: &str, fallback: &str) -> String {
     let name: String = text
         .chars()
         .map(|c| {
@@ -51,7 +51,7 @@ fn safe_name(text: &str) -> String {
         .collect();
     let name = name.trim_start_matches('.');
     if name.is_empty() {
-        "task".to_string()
+        fallback.to_string()
     } else {
         name.chars().take(120).collect()
     }
@@ -198,7 +198,7 @@ impl Client {
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(io(dir, "create the directory"))?;
-        let stem = safe_name(&task.id);
+        let stem = safe_name(&task.id, "task");
         let mut saved = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let url = item.get("url").and_then(Value::as_str);
@@ -331,9 +331,12 @@ mod tests {
 
     #[test]
     fn names_are_safe() {
-        assert_eq!(safe_name("task-unified-1-abc"), "task-unified-1-abc");
-        assert_eq!(safe_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(safe_name(""), "task");
+        assert_eq!(
+            safe_name("task-unified-1-abc", "task"),
+            "task-unified-1-abc"
+        );
+        assert_eq!(safe_name("../../etc/passwd", "task"), "_.._etc_passwd");
+        assert_eq!(safe_name("", "task"), "task");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! stripped of secrets (no `Authorization` anywhere, signed URL parameters and the key
 //! replaced by a marker), validated again, and written atomically.
 
-use super::download::write_json;
+use super::download::{safe_name, write_json};
 use super::{redact, ApiKey, Client, ClientError, FetchedTask};
 use crate::Contract;
 use serde_json::Value;
@@ -27,26 +27,6 @@ pub fn redacted_fixture(json: &Value, key: Option<&ApiKey>) -> Result<Value, Cli
     Ok(clean)
 }
 
-/// A path segment from a model or id: ASCII letters, digits, `-`, `_`, `.`; no leading dot.
-fn segment(text: &str, fallback: &str) -> String {
-    let name: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let name = name.trim_start_matches('.').to_string();
-    if name.is_empty() {
-        fallback.to_string()
-    } else {
-        name
-    }
-}
-
 impl Client {
     /// Fetches a task (validated), removes its secrets and saves it as
     /// `<dir>/<model>/<task id>.json`; the path written.
@@ -58,13 +38,13 @@ impl Client {
     /// Saves an answer already fetched as a fixture, as [`Client::record`] does.
     pub fn save_fixture(&self, fetched: &FetchedTask, dir: &Path) -> Result<PathBuf, ClientError> {
         let clean = redacted_fixture(&fetched.json, Some(&self.inner.key))?;
-        let folder = dir.join(segment(&fetched.task.model, "unknown-model"));
+        let folder = dir.join(safe_name(&fetched.task.model, "unknown-model"));
         std::fs::create_dir_all(&folder).map_err(|source| ClientError::Io {
             path: folder.clone(),
             action: "create the directory",
             source,
         })?;
-        let path = folder.join(format!("{}.json", segment(&fetched.task.id, "task")));
+        let path = folder.join(format!("{}.json", safe_name(&fetched.task.id, "task")));
         write_json(&clean, &path, &folder)?;
         Ok(path)
     }
@@ -76,10 +56,10 @@ mod tests {
 
     #[test]
     fn segments_cannot_climb_out() {
-        assert_eq!(segment("../x", "m"), "_x");
-        assert_eq!(segment("", "m"), "m");
+        assert_eq!(safe_name("../x", "m"), "_x");
+        assert_eq!(safe_name("", "m"), "m");
         assert_eq!(
-            segment("seedance-2.0-text-to-video", "m"),
+            safe_name("seedance-2.0-text-to-video", "m"),
             "seedance-2.0-text-to-video"
         );
     }
