@@ -1,6 +1,7 @@
 //! Turns schema/ into the crate's generated parts, all in OUT_DIR (never in git):
 //! `types.rs` (typify's types, the open sets, the registry), `contract.schema.json`,
-//! `contract.strict.schema.json` and `error-body.schema.json`.
+//! `contract.strict.schema.json`, `error-body.schema.json` and `dispatch.json` (where each
+//! registry entry's results rule stands in the contract).
 
 #[path = "build/bundle.rs"]
 mod bundle;
@@ -40,6 +41,10 @@ fn generate(schema_dir: &Path, out: &Path) -> Result<(), String> {
             &serde_json::to_string_pretty(&schema).expect("JSON"),
         )?;
     }
+    write(
+        &out.join("dispatch.json"),
+        &serde_json::to_string_pretty(&bundle::dispatch(&sources)).expect("JSON"),
+    )?;
     let error_body = bundle::error_body(&sources);
     write(
         &out.join("error-body.schema.json"),

@@ -477,6 +477,25 @@ fn item_schema(entry: &Entry, sources: &Sources) -> Value {
     json!({ "type": "object", "allOf": branches })
 }
 
+/// Where the results rule of each registry entry stands in the contract's `allOf`:
+/// `{"model:<name>": index, "type:<type>": index}`. The crate evaluates only the rule of the
+/// entry a response's model (or type) picks, instead of all of them.
+pub fn dispatch(sources: &Sources) -> Value {
+    let reg = &sources.registry;
+    let first = reg.task_kinds.len() + 1;
+    let mut map = Map::new();
+    for (i, entry) in reg.by_model.iter().enumerate() {
+        map.insert(format!("model:{}", entry.key), json!(first + i));
+    }
+    for (i, entry) in reg.by_type.iter().enumerate() {
+        map.insert(
+            format!("type:{}", entry.key),
+            json!(first + reg.by_model.len() + i),
+        );
+    }
+    Value::Object(map)
+}
+
 /// The error rules of spec section 5 that tie fields together: object/type agreement,
 /// failed-means-error, and the results shape by model, then by type.
 fn rules(sources: &Sources) -> Vec<Value> {

@@ -6,6 +6,7 @@
 //! it passes, there is nothing to report. Otherwise the errors are what the contract refuses,
 //! and the warnings are what only the strict one refuses.
 
+use crate::compiled::{Compiled, DEPTH_RULE};
 use crate::input::{self, json_type, Limits};
 use crate::model::{self, ResultsError};
 use crate::report::{Dispatch, Issue, Report, Rule};
@@ -32,8 +33,8 @@ const QUOTE_LIMIT: usize = 80;
 
 /// The compiled contract. Build it once ([`Contract::global`] does) and reuse it.
 pub struct Contract {
-    contract: Validator,
-    strict: Validator,
+    contract: Compiled,
+    strict: Compiled,
     error_body: Validator,
     /// Descriptions of the strict schema's top-level `allOf` rules, by index.
     rule_descriptions: Vec<String>,
@@ -53,30 +54,6 @@ pub struct Parsed {
     pub results: Vec<ResultItem>,
     /// What is allowed but worth knowing (drift); see [`Report::warnings`].
     pub warnings: Vec<Issue>,
-}
-
-/// Compiles an assembled schema without its last rule, the nesting limit: the crate enforces
-/// that while reading (at the same depth, tested), which is cheaper than a chain of 128
-/// definitions on every value.
-fn compile(name: &str, text: &str) -> Validator {
-    let mut schema: Value = serde_json::from_str(text)
-        .unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet not JSON: {e}"));
-    if let Some(rules) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
-        if rules
-            .last()
-            .and_then(|r| r["description"].as_str())
-            .is_some_and(|d| d.starts_with("arrays and objects nest at most"))
-        {
-            rules.pop();
-        }
-    }
-    if let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) {
-        defs.retain(|name, _| !name.starts_with("NestedAtMost"));
-    }
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet does not compile: {e}"))
 }
 
 impl Default for Contract {
@@ -105,13 +82,16 @@ impl Contract {
                 .unwrap_or_default()
         };
         Contract {
-            contract: compile("contract.schema.json", CONTRACT_SCHEMA),
-            strict: compile("contract.strict.schema.json", STRICT_SCHEMA),
-            error_body: compile("error-body.schema.json", ERROR_BODY_SCHEMA),
+            contract: Compiled::new("contract.schema.json", CONTRACT_SCHEMA),
+            strict: Compiled::new("contract.strict.schema.json", STRICT_SCHEMA),
+            error_body: jsonschema::draft202012::options()
+                .should_validate_formats(true)
+                .build(&serde_json::from_str(ERROR_BODY_SCHEMA).expect("tested: JSON"))
+                .expect("tested: the error body schema compiles"),
             rule_descriptions: descriptions(&strict_doc),
             contract_rules: descriptions(&contract_doc)
                 .iter()
-                .filter(|d| !d.starts_with("arrays and objects nest at most"))
+                .filter(|d| !d.starts_with(DEPTH_RULE))
                 .count(),
             strict_doc,
             limits: Limits::default(),
@@ -198,8 +178,13 @@ impl Contract {
             .get("results")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
+        let mut key = None;
         match model::lookup(model, output_type) {
             Some((entry, dispatch)) => {
+                key = Some(match dispatch {
+                    Dispatch::ByModel => format!("model:{}", entry.key),
+                    _ => format!("type:{}", entry.key),
+                });
                 report.shapes = entry.shapes.iter().map(|s| s.name()).collect();
                 report.dispatch = Some(dispatch);
             }
@@ -208,10 +193,11 @@ impl Contract {
             }
             None => {}
         }
-        if self.strict.is_valid(value) {
+        let key = key.as_deref();
+        if self.strict.is_valid(value, key) {
             return report;
         }
-        report.errors = self.issues(&self.contract, value, false);
+        report.errors = self.issues(&self.contract, value, key, false);
         let mut said = HashSet::new();
         report
             .errors
@@ -222,7 +208,7 @@ impl Contract {
             .map(|i| (i.instance_path.as_str(), i.schema_path.as_str()))
             .collect();
         let warnings: Vec<Issue> = self
-            .issues(&self.strict, value, true)
+            .issues(&self.strict, value, key, true)
             .into_iter()
             .filter(|i| !seen.contains(&(i.instance_path.as_str(), i.schema_path.as_str())))
             .filter(|i| {
@@ -257,8 +243,12 @@ impl Contract {
 
     /// Validates the body of a non-2xx answer against spec section 4.
     pub fn validate_error_body(&self, value: &Value) -> Report {
+        let mut errors = Vec::new();
+        for error in self.error_body.iter_errors(value) {
+            self.flatten(error.to_owned(), false, &mut errors);
+        }
         Report {
-            errors: self.issues(&self.error_body, value, false),
+            errors,
             ..Report::default()
         }
     }
@@ -289,9 +279,15 @@ impl Contract {
             .flatten()
     }
 
-    fn issues(&self, validator: &Validator, value: &Value, strict: bool) -> Vec<Issue> {
+    fn issues(
+        &self,
+        compiled: &Compiled,
+        value: &Value,
+        key: Option<&str>,
+        strict: bool,
+    ) -> Vec<Issue> {
         let mut out = Vec::new();
-        for error in validator.iter_errors(value) {
+        for error in compiled.errors(value, key) {
             self.flatten(error.to_owned(), strict, &mut out);
         }
         out

@@ -25,6 +25,7 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+mod compiled;
 pub mod contract;
 pub mod corpus;
 pub mod coverage;
