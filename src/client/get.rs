@@ -70,38 +70,6 @@ pub(super) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
     )
 }
 
-#[cfg(test)]
-mod retry_after_tests {
-    use super::retry_after;
-    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
-    use std::time::{Duration, SystemTime};
-
-    fn with(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_str(value).expect("a header value"),
-        );
-        headers
-    }
-
-    #[test]
-    fn seconds_and_http_dates_are_both_read() {
-        assert_eq!(retry_after(&with("7")), Some(Duration::from_secs(7)));
-        let later = SystemTime::now() + Duration::from_secs(120);
-        let wait = retry_after(&with(&httpdate::fmt_http_date(later))).expect("a date");
-        assert!(
-            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
-            "{wait:?}"
-        );
-        assert_eq!(
-            retry_after(&with("Wed, 21 Oct 2015 07:28:00 GMT")),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after(&with("soon")), None);
-    }
-}
-
 impl Client {
     /// The URL of a task, or why the id cannot be one.
     pub fn task_url(&self, id: &str, sync_upstream: bool) -> Result<url::Url, ClientError> {
@@ -282,4 +250,36 @@ impl Client {
 
 fn issue(message: String) -> Issue {
     Issue::whole(crate::Rule::NotJson, message)
+}
+
+#[cfg(test)]
+mod retry_after_tests {
+    use super::retry_after;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    use std::time::{Duration, SystemTime};
+
+    fn with(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(value).expect("a header value"),
+        );
+        headers
+    }
+
+    #[test]
+    fn seconds_and_http_dates_are_both_read() {
+        assert_eq!(retry_after(&with("7")), Some(Duration::from_secs(7)));
+        let later = SystemTime::now() + Duration::from_secs(120);
+        let wait = retry_after(&with(&httpdate::fmt_http_date(later))).expect("a date");
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        assert_eq!(
+            retry_after(&with("Wed, 21 Oct 2015 07:28:00 GMT")),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&with("soon")), None);
+    }
 }
