@@ -63,21 +63,16 @@ impl TaskRecord {
     /// The envelope a poll at `now_ms` gets; counts the poll.
     pub fn poll(&mut self, now_ms: u64, sync_upstream: bool) -> Value {
         self.polls += 1;
-        match &mut self.body {
-            Body::Fixed { envelope, .. } => envelope.clone(),
-            Body::Scripted {
-                template,
-                results,
-                run,
-            } => {
-                let stage = run.poll(now_ms, sync_upstream);
-                render(template, results, run.lifecycle(), stage)
-            }
-        }
+        self.envelope(|run| run.poll(now_ms, sync_upstream))
     }
 
     /// The envelope a poll at `now_ms` would get, without counting one.
     pub fn peek(&mut self, now_ms: u64) -> Value {
+        self.envelope(|run| run.peek(now_ms))
+    }
+
+    /// The envelope at the stage `stage_of` moves a scripted run to.
+    fn envelope(&mut self, stage_of: impl FnOnce(&mut Run) -> Stage) -> Value {
         match &mut self.body {
             Body::Fixed { envelope, .. } => envelope.clone(),
             Body::Scripted {
@@ -85,7 +80,7 @@ impl TaskRecord {
                 results,
                 run,
             } => {
-                let stage = run.peek(now_ms);
+                let stage = stage_of(run);
                 render(template, results, run.lifecycle(), stage)
             }
         }
