@@ -143,22 +143,21 @@ impl Contract {
         report
     }
 
-    /// Validates one response and, when it keeps the contract, types it.
-    pub fn check(&self, value: &Value) -> (Report, Option<Task>) {
-        let (report, typed) = self.typed(value);
-        (report, typed.map(|(task, _)| task))
-    }
-
-    fn typed(&self, value: &Value) -> (Report, Option<(Task, Vec<ResultItem>)>) {
-        let mut report = self.schema_report(value, false);
+    /// Validates, then types: the typed task, or the report that says why not.
+    fn parsed(&self, value: &Value, depth_known: bool) -> Result<Parsed, Report> {
+        let mut report = self.schema_report(value, depth_known);
         if !report.errors.is_empty() {
-            return (report, None);
+            return Err(report);
         }
         match type_task(value) {
-            Ok(typed) => (report, Some(typed)),
+            Ok((task, results)) => Ok(Parsed {
+                task,
+                results,
+                warnings: report.warnings,
+            }),
             Err(message) => {
                 report.errors.push(contract_bug(&message));
-                (report, None)
+                Err(report)
             }
         }
     }
@@ -226,19 +225,12 @@ impl Contract {
     /// (warnings allowed), else the report that says why not.
     pub fn parse(&self, bytes: &[u8]) -> Result<Parsed, Report> {
         let value = input::parse(bytes, self.limits).map_err(Report::refused)?;
-        self.parse_value(&value)
+        self.parsed(&value, true)
     }
 
     /// As [`Contract::parse`], for a response already parsed as JSON.
     pub fn parse_value(&self, value: &Value) -> Result<Parsed, Report> {
-        match self.typed(value) {
-            (report, Some((task, results))) => Ok(Parsed {
-                task,
-                results,
-                warnings: report.warnings,
-            }),
-            (report, None) => Err(report),
-        }
+        self.parsed(value, false)
     }
 
     /// Validates the body of a non-2xx answer against spec section 4.

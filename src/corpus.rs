@@ -244,28 +244,25 @@ pub fn pending(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Pending> 
     if path == Path::new("-") {
         return Box::new(read_stdin(limits).map(Pending::Ready));
     }
-    match Layout::of(path) {
-        Layout::Document => Box::new(std::iter::once(Pending::File(path.to_path_buf()))),
-        Layout::Lines => Box::new(read_file(path, limits).map(Pending::Ready)),
-    }
+    let unit = match Layout::of(path) {
+        Layout::Document => return Box::new(std::iter::once(Pending::File(path.to_path_buf()))),
+        Layout::Lines => match File::open(path) {
+            Ok(file) => {
+                let lines = Lines::new(BufReader::new(file), path.display().to_string(), limits);
+                return Box::new(lines.map(Pending::Ready));
+            }
+            Err(e) => Unit {
+                source: path.display().to_string(),
+                bytes: Err(Unreadable::Io(e.to_string())),
+            },
+        },
+    };
+    Box::new(std::iter::once(Pending::Ready(unit)))
 }
 
 /// The responses of one file: one, or one per line.
 pub fn read_file(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Unit> + Send> {
-    match Layout::of(path) {
-        Layout::Document => Box::new(std::iter::once(read_document(path, limits))),
-        Layout::Lines => match File::open(path) {
-            Ok(file) => Box::new(Lines::new(
-                BufReader::new(file),
-                path.display().to_string(),
-                limits,
-            )),
-            Err(e) => Box::new(std::iter::once(Unit {
-                source: path.display().to_string(),
-                bytes: Err(Unreadable::Io(e.to_string())),
-            })),
-        },
-    }
+    Box::new(pending(path, limits).map(move |p| p.load(limits)))
 }
 
 /// The responses of standard input; see [`read_stream`].

@@ -1,7 +1,6 @@
 //! What validation says about one response: its errors and warnings, each with where it is
 //! (instance JSON pointer), which schema rule said so, and a message.
 
-use crate::Shape;
 use serde::Serialize;
 
 /// The rule of spec section 5 that an issue comes from.
@@ -130,13 +129,5 @@ impl Report {
     pub fn into_strict(mut self) -> Report {
         self.errors.append(&mut self.warnings);
         self
-    }
-
-    /// The shapes applied, typed.
-    pub fn shape_values(&self) -> Vec<Shape> {
-        self.shapes
-            .iter()
-            .filter_map(|s| Shape::from_name(s))
-            .collect()
     }
 }

@@ -56,6 +56,19 @@ impl<W: Write> HumanSink<W> {
         Ok(())
     }
 
+    /// One line per name with its count, `never` (in red) for none.
+    fn counts(&mut self, counts: &std::collections::BTreeMap<String, u64>) -> io::Result<()> {
+        for (name, n) in counts {
+            let mark = if *n == 0 {
+                self.paint(RED, "never")
+            } else {
+                n.to_string()
+            };
+            writeln!(self.out, "  {name:<40} {mark}")?;
+        }
+        Ok(())
+    }
+
     /// Adds one response: nothing for a clean one unless verbose.
     pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
         let report = &outcome.report;
@@ -124,26 +137,12 @@ impl<W: Write> HumanSink<W> {
         }
         if let Some(c) = coverage {
             writeln!(self.out, "\ncoverage: valid responses per registry model")?;
-            for (model, n) in &c.registry_models {
-                let mark = if *n == 0 {
-                    self.paint(RED, "never")
-                } else {
-                    n.to_string()
-                };
-                writeln!(self.out, "  {model:<40} {mark}")?;
-            }
+            self.counts(&c.registry_models)?;
             writeln!(
                 self.out,
                 "coverage: valid responses with results, per shape"
             )?;
-            for (shape, n) in &c.shapes {
-                let mark = if *n == 0 {
-                    self.paint(RED, "never")
-                } else {
-                    n.to_string()
-                };
-                writeln!(self.out, "  {shape:<40} {mark}")?;
-            }
+            self.counts(&c.shapes)?;
             if !c.other_models.is_empty() {
                 let others: Vec<String> = c
                     .other_models

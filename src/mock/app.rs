@@ -26,17 +26,10 @@ use url::Url;
 /// The characters of the random part of a task id.
 const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
-/// Everything the handlers share.
+/// Everything the handlers share: the settings it started from, and what changes.
 #[derive(Debug)]
 pub(crate) struct App {
-    pub base: Url,
-    pub clock: MockClock,
-    pub api_key: Option<ApiKey>,
-    pub url_ttl: Duration,
-    pub faults: Faults,
-    pub lifecycle: Lifecycle,
-    pub models: BTreeMap<String, Script>,
-    pub catalogue: Catalogue,
+    pub settings: Settings,
     store: Mutex<Store>,
 }
 
@@ -48,7 +41,8 @@ struct Store {
     ids: fastrand::Rng,
 }
 
-/// The settings an [`App`] starts from.
+/// The settings an [`App`] starts from and keeps.
+#[derive(Debug)]
 pub(crate) struct Settings {
     pub base: Url,
     pub clock: MockClock,
@@ -81,14 +75,7 @@ impl App {
                 dice: Dice::new(settings.seed),
                 ids: fastrand::Rng::with_seed(settings.seed),
             }),
-            base: settings.base,
-            clock: settings.clock,
-            api_key: settings.api_key,
-            url_ttl: settings.url_ttl,
-            faults: settings.faults,
-            lifecycle: settings.lifecycle,
-            models: settings.models,
-            catalogue: settings.catalogue,
+            settings,
         }
     }
 
@@ -98,7 +85,7 @@ impl App {
 
     /// Checks the request's Bearer token; the refusal is a 401 with a section 4 body.
     pub fn authorize(&self, headers: &HeaderMap) -> Result<(), Answer> {
-        auth::authorize(headers, self.api_key.as_ref()).map_err(|refusal| {
+        auth::authorize(headers, self.settings.api_key.as_ref()).map_err(|refusal| {
             Answer::error(
                 StatusCode::UNAUTHORIZED,
                 ErrorType::AuthenticationError,
@@ -122,7 +109,7 @@ impl App {
             let mut store = self.store();
             let faults = task
                 .and_then(|id| store.tasks.get(id)?.faults.clone())
-                .unwrap_or_else(|| self.faults.clone());
+                .unwrap_or_else(|| self.settings.faults.clone());
             (store.dice.roll(stream, &faults), faults.latency())
         };
         if !latency.is_zero() {
@@ -147,7 +134,7 @@ impl App {
             Ok(sync) => sync,
             Err(answer) => return answer,
         };
-        let now = self.clock.now_ms();
+        let now = self.settings.clock.now_ms();
         match self.store().tasks.get_mut(id) {
             Some(task) => Answer::json(task.poll(now, sync)),
             None => Answer::error(
@@ -171,7 +158,7 @@ impl App {
         let Ok(index) = index.parse::<usize>() else {
             return not_found();
         };
-        let now = self.clock.now_ms();
+        let now = self.settings.clock.now_ms();
         let Some((results, attached_ms)) = self
             .store()
             .tasks
@@ -180,7 +167,7 @@ impl App {
         else {
             return not_found();
         };
-        let url = files::file_url(&self.base, id, index, name);
+        let url = files::file_url(&self.settings.base, id, index, name);
         if results
             .get(index)
             .and_then(|item| item.get("url"))
@@ -189,7 +176,7 @@ impl App {
         {
             return not_found();
         }
-        let ttl_ms = u64::try_from(self.url_ttl.as_millis()).unwrap_or(u64::MAX);
+        let ttl_ms = u64::try_from(self.settings.url_ttl.as_millis()).unwrap_or(u64::MAX);
         let expires_ms = attached_ms.saturating_add(ttl_ms);
         if now >= expires_ms {
             return Answer::error(
@@ -197,7 +184,7 @@ impl App {
                 ErrorType::InvalidRequestError,
                 format!(
                     "expected a result URL younger than {} s, found one that expired at Unix time {} (now {})",
-                    self.url_ttl.as_secs(),
+                    self.settings.url_ttl.as_secs(),
                     expires_ms / 1000,
                     now / 1000
                 ),
@@ -252,12 +239,12 @@ impl App {
                 ));
             }
         }
-        let script = self.models.get(model);
+        let script = self.settings.models.get(model);
         let lifecycle = script
             .and_then(|s| s.lifecycle.clone())
-            .unwrap_or_else(|| self.lifecycle.clone());
+            .unwrap_or_else(|| self.settings.lifecycle.clone());
         let results = match lifecycle.outcome {
-            Outcome::Completed => match self.catalogue.results_for(model, output_type) {
+            Outcome::Completed => match self.settings.catalogue.results_for(model, output_type) {
                 Some(results) => results,
                 None => {
                     return Answer::error(
@@ -270,7 +257,7 @@ impl App {
             },
             Outcome::Failed { .. } => Vec::new(),
         };
-        let now = self.clock.now_ms();
+        let now = self.settings.clock.now_ms();
         let mut store = self.store();
         let id = new_id(&mut store, output_type, now / 1000);
         let object = model::task_kinds()
@@ -291,7 +278,7 @@ impl App {
             template.insert("stream".into(), Value::Null);
         }
         let estimated = estimated_secs(&lifecycle);
-        let results = files::localize(&results, &self.base, &id);
+        let results = files::localize(&results, &self.settings.base, &id);
         let mut task = TaskRecord::scripted(template, results, lifecycle, now);
         task.faults = script.and_then(|s| s.faults.clone());
         let mut envelope = task.peek(now);
@@ -327,8 +314,8 @@ impl App {
                 ),
             });
         }
-        let now = self.clock.now_ms();
-        let envelope = localize(envelope, &self.base);
+        let now = self.settings.clock.now_ms();
+        let envelope = localize(envelope, &self.settings.base);
         let task = match lifecycle {
             Some(lifecycle) => self.scripted(&id, &envelope, lifecycle, now)?,
             None => TaskRecord::fixed(envelope, now),
@@ -340,7 +327,7 @@ impl App {
     /// Makes task `id` run `lifecycle` from now, ending with the results it has (or else
     /// results of its model or type); its polls and faults are kept.
     pub fn script(&self, id: &str, lifecycle: Lifecycle) -> Result<(), MockError> {
-        let now = self.clock.now_ms();
+        let now = self.settings.clock.now_ms();
         let mut store = self.store();
         let task = store
             .tasks
@@ -391,13 +378,13 @@ impl App {
                         .unwrap_or_default()
                 };
                 let (model, output_type) = (field("model"), field("type"));
-                let results = self.catalogue.results_for(model, output_type).ok_or_else(|| MockError::Task {
+                let results = self.settings.catalogue.results_for(model, output_type).ok_or_else(|| MockError::Task {
                     id: id.to_string(),
                     message: format!(
                         "expected results to complete with (a fixture of model {model:?} or of type {output_type:?}), found none"
                     ),
                 })?;
-                files::localize(&results, &self.base, id)
+                files::localize(&results, &self.settings.base, id)
             }
         };
         Ok(TaskRecord::scripted(template, results, lifecycle, now))
@@ -405,7 +392,7 @@ impl App {
 
     /// The envelope task `id` would answer now, without counting a poll.
     pub fn peek(&self, id: &str) -> Option<Value> {
-        let now = self.clock.now_ms();
+        let now = self.settings.clock.now_ms();
         self.store().tasks.get_mut(id).map(|task| task.peek(now))
     }
 

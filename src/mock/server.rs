@@ -156,7 +156,7 @@ impl MockServer {
 
     /// The clock of lifecycles and URL expiry (advance it to move time-based tasks on).
     pub fn clock(&self) -> &MockClock {
-        &self.app.clock
+        &self.app.settings.clock
     }
 
     /// The fixture files not served, and why (fixtures/invalid/ breaks the contract on purpose).
