@@ -13,6 +13,7 @@ use crate::report::{Dispatch, Issue, Report, Rule};
 use crate::{ResultItem, Task};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
+use serde::de::value::MapDeserializer;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -81,9 +82,23 @@ impl Contract {
                 })
                 .unwrap_or_default()
         };
+        // The two schemas compile side by side (start-up is most of a short run), or one
+        // after the other where no thread can be started.
+        let strict = || Compiled::new("contract.strict.schema.json", STRICT_SCHEMA);
+        let (contract, strict) = std::thread::scope(|scope| {
+            let beside = std::thread::Builder::new().spawn_scoped(scope, strict);
+            let contract = Compiled::new("contract.schema.json", CONTRACT_SCHEMA);
+            let strict = match beside {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => strict(),
+            };
+            (contract, strict)
+        });
         Contract {
-            contract: Compiled::new("contract.schema.json", CONTRACT_SCHEMA),
-            strict: Compiled::new("contract.strict.schema.json", STRICT_SCHEMA),
+            contract,
+            strict,
             error_body: jsonschema::draft202012::options()
                 .should_validate_formats(true)
                 .build(&serde_json::from_str(ERROR_BODY_SCHEMA).expect("tested: JSON"))
@@ -237,7 +252,7 @@ impl Contract {
     pub fn validate_error_body(&self, value: &Value) -> Report {
         let mut errors = Vec::new();
         for error in self.error_body.iter_errors(value) {
-            self.flatten(error.to_owned(), false, &mut errors);
+            self.flatten(error, false, &mut errors);
         }
         Report {
             errors,
@@ -280,7 +295,7 @@ impl Contract {
     ) -> Vec<Issue> {
         let mut out = Vec::new();
         for error in compiled.errors(value, key) {
-            self.flatten(error.to_owned(), strict, &mut out);
+            self.flatten(error, strict, &mut out);
         }
         out
     }
@@ -288,7 +303,7 @@ impl Contract {
     /// Turns one validation error into issues. A failed `anyOf`/`oneOf` whose branches all
     /// but one fail only on the type (a nullable field, say) is replaced by that branch's own
     /// errors, so the report points at the key that is wrong, not at the union.
-    fn flatten(&self, error: ValidationError<'static>, strict: bool, out: &mut Vec<Issue>) {
+    fn flatten(&self, error: ValidationError<'_>, strict: bool, out: &mut Vec<Issue>) {
         let parts = error.into_parts();
         let instance_path = parts.instance_path.to_string();
         let schema_path = parts.schema_path.to_string();
@@ -420,17 +435,47 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// A value as JSON, cut short.
+/// A value as JSON, cut short. Serialising stops once past the limit, so quoting a large
+/// value costs no more than quoting a small one.
 pub(crate) fn quote(value: &Value) -> String {
-    let text = value.to_string();
-    if text.len() <= QUOTE_LIMIT {
-        return text;
+    let mut head = Capped(Vec::with_capacity(QUOTE_LIMIT + 4));
+    // The only error is the cap being reached, which is the point.
+    let complete = serde_json::to_writer(&mut head, value).is_ok();
+    let mut text = head.0;
+    if complete && text.len() <= QUOTE_LIMIT {
+        return String::from_utf8(text).unwrap_or_default();
     }
-    let mut end = QUOTE_LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    text.truncate(QUOTE_LIMIT);
+    // serde_json writes UTF-8; the cut may split a character, which is then dropped.
+    let text = match String::from_utf8(text) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let mut bytes = e.into_bytes();
+            bytes.truncate(valid);
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+    };
+    format!("{text}…")
+}
+
+/// A writer that takes one byte past [`QUOTE_LIMIT`] and then refuses.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = (QUOTE_LIMIT + 1).saturating_sub(self.0.len());
+        if room == 0 {
+            return Err(std::io::Error::other("quote limit reached"));
+        }
+        let taken = buf.len().min(room);
+        self.0.extend_from_slice(&buf[..taken]);
+        Ok(taken)
     }
-    format!("{}…", &text[..end])
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn type_names(kind: &TypeKind) -> String {
@@ -522,12 +567,12 @@ fn types_accept(value: &Value) -> Result<(), String> {
     let Value::Object(map) = value else {
         return Err("Task: expected an object".to_string());
     };
-    let envelope: serde_json::Map<String, Value> = map
+    let envelope = map
         .iter()
         .filter(|(key, _)| key.as_str() != "results")
-        .map(|(key, v)| (key.clone(), v.clone()))
-        .collect();
-    let task = Task::deserialize(&Value::Object(envelope)).map_err(|e| format!("Task: {e}"))?;
+        .map(|(key, v)| (key.as_str(), v));
+    let task = Task::deserialize(MapDeserializer::<_, serde_json::Error>::new(envelope))
+        .map_err(|e| format!("Task: {e}"))?;
     match (map.get("results"), task.entry()) {
         (None | Some(Value::Null), _) | (Some(Value::Array(_)), None) => Ok(()),
         (Some(Value::Array(items)), Some((entry, _))) => items
@@ -547,4 +592,36 @@ fn contract_bug(message: &str) -> Issue {
         Rule::ContractBug,
         format!("contract bug: the schema accepts this response but the generated types refuse it: {message}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_short_value_is_quoted_whole() {
+        assert_eq!(quote(&json!({"a": [1, "b"]})), r#"{"a":[1,"b"]}"#);
+        let exact = "x".repeat(QUOTE_LIMIT - 2);
+        assert_eq!(quote(&json!(exact)), format!("\"{exact}\""));
+    }
+
+    #[test]
+    fn a_long_value_is_cut_at_the_limit_and_marked() {
+        let long = json!({"text": "y".repeat(10_000)});
+        let quoted = quote(&long);
+        assert_eq!(quoted.chars().count(), QUOTE_LIMIT + 1);
+        assert!(quoted.starts_with(r#"{"text":"yyy"#));
+        assert!(quoted.ends_with('…'));
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_character() {
+        // Each "é" is two bytes; the limit falls inside one of them after the quote mark.
+        let quoted = quote(&json!("é".repeat(100)));
+        assert!(quoted.ends_with('…'));
+        let body = quoted.trim_end_matches('…');
+        assert_eq!(body.len(), QUOTE_LIMIT - 1);
+        assert!(body.trim_start_matches('"').chars().all(|c| c == 'é'));
+    }
 }

@@ -73,23 +73,24 @@ pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<Vec<PathBuf>
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
+        let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(&d)?
+            .filter_map(|e| e.ok().and_then(|e| Some((e.path(), e.file_type().ok()?))))
             .collect();
-        entries.sort();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut subdirs = Vec::new();
-        for path in entries {
-            // A link to a directory is not followed: a loop would never end.
-            let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
-            if path.is_dir() && !linked {
+        for (path, kind) in entries {
+            // The entry's own type, read with the listing: a link to a directory is not
+            // followed (a loop would never end); a link to a file is read.
+            let is_file = kind.is_file() || (kind.is_symlink() && path.is_file());
+            if kind.is_dir() {
                 subdirs.push(path);
-            } else if !path.is_dir() && is_response_file(&path) && keep(&path) {
+            } else if is_file && is_response_file(&path) && keep(&path) {
                 out.push(path);
             }
         }
         stack.extend(subdirs.into_iter().rev());
     }
-    out.sort();
+    out.sort_unstable();
     Ok(out)
 }
 
@@ -371,6 +372,32 @@ mod tests {
             max_bytes,
             ..Limits::default()
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_walk_reads_linked_files_but_never_follows_a_linked_directory() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dir = root.path();
+        std::fs::create_dir(dir.join("sub")).expect("mkdir");
+        std::fs::write(dir.join("sub/b.json"), "{}").expect("write");
+        std::fs::write(dir.join("a.json"), "{}").expect("write");
+        std::fs::write(dir.join("notes.txt"), "").expect("write");
+        std::os::unix::fs::symlink(dir.join("a.json"), dir.join("c.json")).expect("link");
+        // A link back to the root: following it would never end.
+        std::os::unix::fs::symlink(dir, dir.join("sub/loop")).expect("link");
+        let found = walk(dir, &|_| true).expect("walk");
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(dir).expect("below the root").to_path_buf())
+            .collect();
+        let expected: Vec<PathBuf> = ["a.json", "c.json", "sub/b.json"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(names, expected);
+        let kept = walk(dir, &|p| !p.ends_with("c.json")).expect("walk");
+        assert_eq!(kept.len(), 2);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Every refusal is an [`Issue`] that says what was expected and where.
 
 use crate::report::{Issue, Rule};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The deepest nesting the contract accepts (spec section 5). Input is scanned for depth
@@ -87,6 +88,37 @@ fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// How many levels serde_json's recursion guard lets through.
+const SERDE_GUARD: usize = 127;
+
+/// Refuses `bytes` when its arrays and objects nest deeper than `max_depth`.
+fn too_deep(bytes: &[u8], max_depth: usize) -> Result<(), Issue> {
+    match nesting_exceeds(bytes, max_depth) {
+        Some(offset) => {
+            let (line, column) = line_column(bytes, offset);
+            Err(refusal(
+                Rule::TooDeep,
+                format!("expected nesting of at most {max_depth} levels, found deeper at line {line} column {column}"),
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
+/// One JSON value and nothing after it.
+fn whole_value<'de, R: serde_json::de::Read<'de>>(
+    reader: &mut serde_json::Deserializer<R>,
+) -> serde_json::Result<Value> {
+    let value = Value::deserialize(&mut *reader)?;
+    reader.end()?;
+    Ok(value)
+}
+
+/// Whether serde_json stopped at its recursion guard.
+fn is_recursion_limit(error: &serde_json::Error) -> bool {
+    error.to_string().starts_with("recursion limit exceeded")
+}
+
 /// Reads `bytes` as one JSON response, or says why it is not one.
 pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     if bytes.len() > limits.max_bytes {
@@ -100,19 +132,37 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
         ));
     }
     let max_depth = limits.max_depth.min(MAX_DEPTH);
-    if let Some(offset) = nesting_exceeds(bytes, max_depth) {
-        let (line, column) = line_column(bytes, offset);
-        return Err(refusal(
-            Rule::TooDeep,
-            format!("expected nesting of at most {max_depth} levels, found deeper at line {line} column {column}"),
-        ));
+    // serde_json's own guard stops at SERDE_GUARD levels. With a limit at least that high,
+    // the document is parsed first and only scanned when the parse fails, so valid input
+    // is read once; with a lower limit, the scan comes first.
+    let scanned_first = max_depth < SERDE_GUARD;
+    if scanned_first {
+        too_deep(bytes, max_depth)?;
     }
-    // The scan above bounds the depth, so serde_json's own (lower) limit can step aside.
-    let mut reader = serde_json::Deserializer::from_slice(bytes);
-    reader.disable_recursion_limit();
-    let value = serde::Deserialize::deserialize(&mut reader)
-        .and_then(|v: Value| reader.end().map(|()| v))
-        .map_err(|e| refusal(Rule::NotJson, not_json(bytes, &e)))?;
+    // UTF-8 is checked once for the whole document, not string by string.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        if !scanned_first {
+            too_deep(bytes, max_depth)?;
+        }
+        return Err(refusal(Rule::NotJson, not_utf8(bytes)));
+    };
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let value = match whole_value(&mut reader) {
+        Ok(value) => value,
+        Err(error) => {
+            if !scanned_first {
+                too_deep(bytes, max_depth)?;
+            }
+            if !is_recursion_limit(&error) {
+                return Err(refusal(Rule::NotJson, not_json(bytes, &error)));
+            }
+            // Deeper than serde_json's guard, within ours: the scan has bounded the depth,
+            // so the guard can step aside.
+            let mut reader = serde_json::Deserializer::from_str(text);
+            reader.disable_recursion_limit();
+            whole_value(&mut reader).map_err(|e| refusal(Rule::NotJson, not_json(bytes, &e)))?
+        }
+    };
     if !value.is_object() {
         return Err(refusal(
             Rule::NotObject,
@@ -125,16 +175,15 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     Ok(value)
 }
 
-/// Why `bytes` are not a JSON document: not UTF-8 (checked only once parsing failed, so valid
-/// input pays nothing for it), empty, or what the parser said.
+/// Where `bytes` stop being UTF-8.
+fn not_utf8(bytes: &[u8]) -> String {
+    let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+    let (line, column) = line_column(bytes, valid);
+    format!("expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {valid})")
+}
+
+/// Why UTF-8 `bytes` are not a JSON document: empty, or what the parser said.
 fn not_json(bytes: &[u8], error: &serde_json::Error) -> String {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let (line, column) = line_column(bytes, e.valid_up_to());
-        return format!(
-            "expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {})",
-            e.valid_up_to()
-        );
-    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return "expected a JSON document, found an empty document".to_string();
     }
@@ -183,6 +232,65 @@ mod tests {
     fn brackets_inside_strings_do_not_count() {
         assert_eq!(nesting_exceeds(br#"{"a":"[[[[\"[[["}"#, 1), None);
         assert_eq!(nesting_exceeds(br#"{"a":[1]}"#, 1), Some(5));
+    }
+
+    fn nested(depth: usize) -> Vec<u8> {
+        format!(
+            "{{\"x\":{}{}}}",
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        )
+        .into_bytes()
+    }
+
+    fn rule_of(bytes: &[u8], max_depth: usize) -> Option<Rule> {
+        let limits = Limits {
+            max_depth,
+            ..Limits::default()
+        };
+        parse(bytes, limits).err().map(|issue| issue.rule)
+    }
+
+    #[test]
+    fn depth_is_bounded_on_both_sides_of_serde_jsons_own_guard() {
+        // Parsed first, scanned only when serde_json's guard trips (127 levels).
+        for (depth, expected) in [
+            (126, None),
+            (127, None),
+            (128, None),
+            (129, Some(Rule::TooDeep)),
+        ] {
+            assert_eq!(
+                rule_of(&nested(depth), MAX_DEPTH),
+                expected,
+                "depth {depth}"
+            );
+        }
+        // A lower limit is scanned for first.
+        assert_eq!(rule_of(&nested(10), 10), None);
+        assert_eq!(rule_of(&nested(11), 10), Some(Rule::TooDeep));
+    }
+
+    #[test]
+    fn too_deep_is_said_before_not_utf8_and_not_json() {
+        let mut bytes = nested(200);
+        bytes.insert(1, 0xff);
+        assert_eq!(rule_of(&bytes, MAX_DEPTH), Some(Rule::TooDeep));
+        assert_eq!(rule_of(&bytes, 10), Some(Rule::TooDeep));
+        let mut broken = nested(200);
+        broken.truncate(150);
+        assert_eq!(rule_of(&broken, MAX_DEPTH), Some(Rule::TooDeep));
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_is_located() {
+        let issue = parse(b"{\"a\":\n\"\xff\"}", Limits::default()).expect_err("not UTF-8");
+        assert_eq!(issue.rule, Rule::NotJson);
+        assert!(
+            issue.message.ends_with("at line 2 column 2 (byte 7)"),
+            "{}",
+            issue.message
+        );
     }
 
     #[test]

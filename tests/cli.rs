@@ -178,12 +178,15 @@ fn order_holds_across_batches_of_a_long_json_lines_corpus() {
     }
     let path = dir.path().join("long.jsonl");
     std::fs::write(&path, lines).expect("write");
+    let xml_path = dir.path().join("long.xml");
     let report = json_of(&run(&[
         "validate",
         "--format",
         "json",
         "--jobs",
         "2",
+        "--report",
+        &format!("junit:{}", xml_path.display()),
         path.to_str().expect("utf8"),
     ]));
     let responses = report["responses"].as_array().expect("array");
@@ -191,6 +194,26 @@ fn order_holds_across_batches_of_a_long_json_lines_corpus() {
     for (i, r) in responses.iter().enumerate() {
         assert_eq!(r["source"], format!("{}:{}", path.display(), i + 1));
         assert_eq!(r["valid"], i % 7 != 0, "line {}", i + 1);
+    }
+    // The JUnit report spools its testcases in chunks; they come back whole and in order.
+    let xml = std::fs::read_to_string(&xml_path).expect("junit written");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a testsuite");
+    assert_eq!(suite.attribute("tests"), Some("1500"));
+    assert_eq!(suite.attribute("failures"), Some("215"));
+    let cases: Vec<_> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 1500);
+    for (i, case) in cases.iter().enumerate() {
+        let name = format!("{}:{}", path.display(), i + 1);
+        assert_eq!(case.attribute("name"), Some(name.as_str()));
+        let failed = case.children().any(|n| n.has_tag_name("failure"));
+        assert_eq!(failed, i % 7 == 0, "line {}", i + 1);
     }
 }
 

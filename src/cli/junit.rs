@@ -1,19 +1,38 @@
 //! JUnit XML: one testcase per response; failures carry pointer and message, warnings go to
 //! system-out. CI systems show it as a test run.
+//!
+//! JUnit puts the counts first, so the report cannot be written as it goes. To keep memory
+//! flat, testcases are serialised by quick-junit in chunks and spooled to a temporary file;
+//! at the end the suite, with its counts, is serialised the same way and the spooled
+//! testcases are spliced in before it closes.
 
-use super::validate::Outcome;
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-use std::io::Write;
+use super::validate::{Outcome, Totals};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Write};
 
-/// Collects testcases; written whole at the end (JUnit puts the counts first).
+/// How many testcases are held before they are serialised and spooled.
+const CHUNK: usize = 512;
+/// The name of the one test suite.
+const SUITE: &str = "foxapi-contract";
+/// The name of the report.
+const REPORT: &str = "foxapi-contract validate";
+
+/// Spools testcases as they come; writes the document at the end.
 pub struct JunitSink {
-    suite: TestSuite,
+    chunk: TestSuite,
+    spool: Option<BufWriter<File>>,
+    tests: usize,
+    failures: usize,
 }
 
 impl Default for JunitSink {
     fn default() -> Self {
         JunitSink {
-            suite: TestSuite::new("foxapi-contract"),
+            chunk: TestSuite::new(SUITE),
+            spool: None,
+            tests: 0,
+            failures: 0,
         }
     }
 }
@@ -22,37 +41,133 @@ fn lines(issues: &[foxapi_contract::Issue]) -> String {
     issues.iter().map(|i| format!("{i}\n")).collect()
 }
 
+/// The testcase of one response.
+fn test_case(outcome: &Outcome) -> TestCase {
+    let report = &outcome.report;
+    let status = if report.is_valid() {
+        TestCaseStatus::success()
+    } else {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let first = &report.errors[0];
+        status.set_message(first.to_string());
+        status.set_type(format!("{:?}", first.rule));
+        status.set_description(lines(&report.errors));
+        status
+    };
+    let mut case = TestCase::new(outcome.source.as_str(), status);
+    case.set_classname(report.model.as_deref().unwrap_or("unknown-model"));
+    if !report.warnings.is_empty() {
+        case.set_system_out(format!("warnings:\n{}", lines(&report.warnings)));
+    }
+    case
+}
+
+/// `suite` as quick-junit writes it, inside a report of its own.
+fn serialise(suite: TestSuite) -> io::Result<Vec<u8>> {
+    let mut report = Report::new(REPORT);
+    report.add_test_suite(suite);
+    let mut xml = Vec::new();
+    report.serialize(&mut xml).map_err(io::Error::other)?;
+    Ok(xml)
+}
+
+/// Where the line that closes the test suite starts.
+fn suite_end(xml: &[u8]) -> io::Result<usize> {
+    let close = b"</testsuite>";
+    let at = xml
+        .windows(close.len())
+        .rposition(|w| w == close)
+        .ok_or_else(|| io::Error::other("quick-junit wrote no </testsuite>"))?;
+    Ok(xml[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |n| n + 1))
+}
+
+/// The testcases of a serialised suite: the lines between its start tag and its end tag.
+fn suite_body(xml: &[u8]) -> io::Result<&[u8]> {
+    let open = b"<testsuite ";
+    let at = xml
+        .windows(open.len())
+        .position(|w| w == open)
+        .ok_or_else(|| io::Error::other("quick-junit wrote no <testsuite>"))?;
+    let start = xml[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(xml.len(), |n| at + n + 1);
+    let end = suite_end(xml)?;
+    Ok(&xml[start.min(end)..end])
+}
+
 impl JunitSink {
     /// Adds one response as a testcase.
-    pub fn response(&mut self, outcome: &Outcome) {
-        let report = &outcome.report;
-        let status = if report.is_valid() {
-            TestCaseStatus::success()
-        } else {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let first = &report.errors[0];
-            status.set_message(first.to_string());
-            status.set_type(format!("{:?}", first.rule));
-            status.set_description(lines(&report.errors));
-            status
-        };
-        let mut case = TestCase::new(outcome.source.as_str(), status);
-        case.set_classname(
-            report
-                .model
-                .clone()
-                .unwrap_or_else(|| "unknown-model".to_string()),
-        );
-        if !report.warnings.is_empty() {
-            case.set_system_out(format!("warnings:\n{}", lines(&report.warnings)));
+    pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
+        self.tests += 1;
+        if !outcome.report.is_valid() {
+            self.failures += 1;
         }
-        self.suite.add_test_case(case);
+        self.chunk.add_test_case(test_case(outcome));
+        if self.chunk.test_cases.len() >= CHUNK {
+            self.spool_chunk()?;
+        }
+        Ok(())
     }
 
-    /// Writes the XML document.
-    pub fn finish(self, out: impl Write) -> std::io::Result<()> {
-        let mut report = Report::new("foxapi-contract validate");
-        report.add_test_suite(self.suite);
-        report.serialize(out).map_err(std::io::Error::other)
+    /// Serialises the testcases held and appends them to the spool.
+    fn spool_chunk(&mut self) -> io::Result<()> {
+        if self.chunk.test_cases.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.chunk, TestSuite::new(SUITE));
+        let xml = serialise(chunk)?;
+        let spool = match &mut self.spool {
+            Some(spool) => spool,
+            None => self.spool.insert(BufWriter::new(tempfile::tempfile()?)),
+        };
+        spool.write_all(suite_body(&xml)?)
+    }
+
+    /// Writes the XML document: the suite with its counts and the run's summary as
+    /// properties, then every testcase in input order.
+    pub fn finish(mut self, totals: &Totals<'_>, mut out: impl Write) -> io::Result<()> {
+        self.spool_chunk()?;
+        let mut suite = TestSuite::new(SUITE);
+        suite.tests = self.tests;
+        suite.failures = self.failures;
+        let summary = totals.summary;
+        for (name, value) in [
+            ("checked", summary.checked),
+            ("valid", summary.valid),
+            ("invalid", summary.invalid),
+            ("warnings", summary.warnings),
+        ] {
+            suite.add_property(Property::new(name, value.to_string()));
+        }
+        let xml = serialise(suite)?;
+        let end = suite_end(&xml)?;
+        out.write_all(&xml[..end])?;
+        if let Some(spool) = self.spool.take() {
+            let mut file = spool.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            io::copy(&mut file, &mut out)?;
+        }
+        out.write_all(&xml[end..])?;
+        out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_of_a_suite_is_its_testcases_only() {
+        let mut suite = TestSuite::new(SUITE);
+        suite.add_test_case(TestCase::new("a </testsuite> b", TestCaseStatus::success()));
+        let xml = serialise(suite).expect("serialises");
+        let body = String::from_utf8(suite_body(&xml).expect("a body").to_vec()).expect("utf8");
+        assert!(body.trim_start().starts_with("<testcase"), "{body}");
+        assert!(body.trim_end().ends_with("/>"), "{body}");
+        assert!(!body.contains("testsuite>"), "{body}");
     }
 }

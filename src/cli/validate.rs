@@ -58,7 +58,7 @@ pub struct ValidateArgs {
     /// The deepest nesting accepted (at most 128).
     #[arg(long, default_value_t = MAX_DEPTH as u64, value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
     pub max_depth: u64,
-    /// Worker threads; all cores by default.
+    /// Threads that check responses; all cores by default. One more thread writes the reports.
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Also list valid responses without warnings (human format).
@@ -135,10 +135,7 @@ impl Sink {
         match self {
             Sink::Human(s) => s.response(outcome),
             Sink::Json(s) => s.response(outcome),
-            Sink::Junit(s, _) => {
-                s.response(outcome);
-                Ok(())
-            }
+            Sink::Junit(s, _) => s.response(outcome),
         }
     }
 
@@ -146,10 +143,7 @@ impl Sink {
         match self {
             Sink::Human(mut s) => s.finish(totals),
             Sink::Json(mut s) => s.finish(totals),
-            Sink::Junit(s, mut out) => {
-                s.finish(&mut out)?;
-                out.flush()
-            }
+            Sink::Junit(s, out) => s.finish(totals, out),
         }
     }
 }
@@ -276,34 +270,45 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     let mut drift = Drift::default();
     let mut coverage = Coverage::default();
     let mut write_failed = None;
-    loop {
-        let batch: Vec<corpus::Pending> = units.by_ref().take(BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            batch
-                .into_par_iter()
-                .map(|p| check(&contract, p.load(limits), args.strict))
-                .collect()
+    // Workers check batch n+1 while this thread reports batch n, in input order.
+    let (checked, batches) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
+    std::thread::scope(|scope| {
+        let contract = &contract;
+        let pool = &pool;
+        scope.spawn(move || loop {
+            let batch: Vec<corpus::Pending> = units.by_ref().take(BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let outcomes: Vec<Outcome> = pool.install(|| {
+                batch
+                    .into_par_iter()
+                    .map(|p| check(contract, p.load(limits), args.strict))
+                    .collect()
+            });
+            if checked.send(outcomes).is_err() {
+                break;
+            }
         });
-        for outcome in &outcomes {
-            io_failed |= outcome.unreadable;
-            summary.add(&outcome.report);
-            if args.drift {
-                drift.add(&outcome.source, &outcome.report);
-            }
-            if args.coverage || args.require_coverage {
-                coverage.add(&outcome.report);
-            }
-            for sink in &mut sinks {
-                if let Err(e) = sink.response(outcome) {
-                    write_failed.get_or_insert(e);
+        for outcomes in batches {
+            for outcome in &outcomes {
+                io_failed |= outcome.unreadable;
+                summary.add(&outcome.report);
+                if args.drift {
+                    drift.add(&outcome.source, &outcome.report);
+                }
+                if args.coverage || args.require_coverage {
+                    coverage.add(&outcome.report);
+                }
+                for sink in &mut sinks {
+                    if let Err(e) = sink.response(outcome) {
+                        write_failed.get_or_insert(e);
+                    }
                 }
             }
+            progress.inc(outcomes.len() as u64);
         }
-        progress.inc(outcomes.len() as u64);
-    }
+    });
     progress.finish_and_clear();
 
     let drift_rows = args.drift.then(|| drift.rows());
