@@ -1,7 +1,13 @@
 //! The parse floor of the benchmarks: read every `*.json` file below the given directories and
 //! parse it with serde_json, nothing else, on one thread. `bench/compare.sh` times it.
+//!
+//! It allocates with mimalloc, as the `foxapi-contract` command does, so that the ratio to the
+//! floor measures the checking, not a difference of allocators.
 
 use std::path::{Path, PathBuf};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -9,7 +15,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             files(&path, out);
         } else if path.extension().is_some_and(|e| e == "json") {
             out.push(path);

@@ -73,18 +73,24 @@ pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<Vec<PathBuf>
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(&d)?
-            .filter_map(|e| e.ok().and_then(|e| Some((e.path(), e.file_type().ok()?))))
+        let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = std::fs::read_dir(&d)?
+            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
             .collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut subdirs = Vec::new();
         for (path, kind) in entries {
             // The entry's own type, read with the listing: a link to a directory is not
-            // followed (a loop would never end); a link to a file is read.
-            let is_file = kind.is_file() || (kind.is_symlink() && path.is_file());
-            if kind.is_dir() {
+            // followed (a loop would never end). A link to a file is read; a link to nothing
+            // (or an entry whose type is unknown) is kept, so that reading it says why not.
+            let is_dir = kind.is_some_and(|k| k.is_dir());
+            let readable = match kind {
+                Some(k) if k.is_symlink() => std::fs::metadata(&path).map_or(true, |m| m.is_file()),
+                Some(k) => k.is_file(),
+                None => true,
+            };
+            if is_dir {
                 subdirs.push(path);
-            } else if is_file && is_response_file(&path) && keep(&path) {
+            } else if readable && is_response_file(&path) && keep(&path) {
                 out.push(path);
             }
         }
@@ -384,6 +390,8 @@ mod tests {
         std::fs::write(dir.join("a.json"), "{}").expect("write");
         std::fs::write(dir.join("notes.txt"), "").expect("write");
         std::os::unix::fs::symlink(dir.join("a.json"), dir.join("c.json")).expect("link");
+        // A link to nothing is kept: reading it is what says it is broken.
+        std::os::unix::fs::symlink(dir.join("gone.json"), dir.join("d.json")).expect("link");
         // A link back to the root: following it would never end.
         std::os::unix::fs::symlink(dir, dir.join("sub/loop")).expect("link");
         let found = walk(dir, &|_| true).expect("walk");
@@ -391,13 +399,15 @@ mod tests {
             .iter()
             .map(|p| p.strip_prefix(dir).expect("below the root").to_path_buf())
             .collect();
-        let expected: Vec<PathBuf> = ["a.json", "c.json", "sub/b.json"]
+        let expected: Vec<PathBuf> = ["a.json", "c.json", "d.json", "sub/b.json"]
             .iter()
             .map(PathBuf::from)
             .collect();
         assert_eq!(names, expected);
         let kept = walk(dir, &|p| !p.ends_with("c.json")).expect("walk");
-        assert_eq!(kept.len(), 2);
+        assert_eq!(kept.len(), 3);
+        let broken = read_document(&dir.join("d.json"), Limits::default());
+        assert!(matches!(broken.bytes, Err(Unreadable::Io(_))));
     }
 
     #[test]

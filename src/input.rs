@@ -5,8 +5,9 @@ use crate::report::{Issue, Rule};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The deepest nesting the contract accepts (spec section 5). Input is scanned for depth
-/// before it is parsed, so the parser never recurses deeper than this.
+/// The deepest nesting the contract accepts (spec section 5). The parser never recurses
+/// deeper: serde_json's own guard stops it at 127 levels, and a document that trips the guard
+/// is scanned for depth (without parsing) before it is parsed again without the guard.
 pub const MAX_DEPTH: usize = 128;
 
 /// Limits applied while reading a response.
@@ -266,9 +267,21 @@ mod tests {
                 "depth {depth}"
             );
         }
-        // A lower limit is scanned for first.
-        assert_eq!(rule_of(&nested(10), 10), None);
-        assert_eq!(rule_of(&nested(11), 10), Some(Rule::TooDeep));
+        // A limit below the guard is scanned for first; at the guard, parsing comes first.
+        for (limit, depth, expected) in [
+            (10, 10, None),
+            (10, 11, Some(Rule::TooDeep)),
+            (126, 126, None),
+            (126, 127, Some(Rule::TooDeep)),
+            (127, 127, None),
+            (127, 128, Some(Rule::TooDeep)),
+        ] {
+            assert_eq!(
+                rule_of(&nested(depth), limit),
+                expected,
+                "limit {limit}, depth {depth}"
+            );
+        }
     }
 
     #[test]

@@ -197,18 +197,41 @@ fn order_holds_across_batches_of_a_long_json_lines_corpus() {
     }
     // The JUnit report spools its testcases in chunks; they come back whole and in order.
     let xml = std::fs::read_to_string(&xml_path).expect("junit written");
-    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    junit_holds_every_line_in_order(&xml, &path, 1500);
+    // Without a temporary directory the testcases are held in memory instead: same report.
+    let output = bin()
+        .env("TMPDIR", dir.path().join("missing"))
+        .args([
+            "validate",
+            "--format",
+            "junit",
+            path.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("held in memory"));
+    junit_holds_every_line_in_order(&String::from_utf8_lossy(&output.stdout), &path, 1500);
+}
+
+/// A JUnit report of the long corpus: one testcase per line, in order, every 7th failed.
+fn junit_holds_every_line_in_order(xml: &str, path: &Path, lines: usize) {
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
     let suite = doc
         .descendants()
         .find(|n| n.has_tag_name("testsuite"))
         .expect("a testsuite");
-    assert_eq!(suite.attribute("tests"), Some("1500"));
-    assert_eq!(suite.attribute("failures"), Some("215"));
+    assert_eq!(suite.attribute("tests"), Some(lines.to_string().as_str()));
+    let failing = lines.div_ceil(7);
+    assert_eq!(
+        suite.attribute("failures"),
+        Some(failing.to_string().as_str())
+    );
     let cases: Vec<_> = suite
         .children()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 1500);
+    assert_eq!(cases.len(), lines);
     for (i, case) in cases.iter().enumerate() {
         let name = format!("{}:{}", path.display(), i + 1);
         assert_eq!(case.attribute("name"), Some(name.as_str()));

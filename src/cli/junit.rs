@@ -21,16 +21,26 @@ const REPORT: &str = "foxapi-contract validate";
 /// Spools testcases as they come; writes the document at the end.
 pub struct JunitSink {
     chunk: TestSuite,
-    spool: Option<BufWriter<File>>,
+    spool: Spool,
     tests: usize,
     failures: usize,
+}
+
+/// Where the testcases serialised so far are kept.
+enum Spool {
+    /// Nothing spooled yet.
+    Empty,
+    /// A temporary file.
+    File(BufWriter<File>),
+    /// No temporary file could be made: the testcases stay in memory, in the chunk.
+    Memory,
 }
 
 impl Default for JunitSink {
     fn default() -> Self {
         JunitSink {
             chunk: TestSuite::new(SUITE),
-            spool: None,
+            spool: Spool::Empty,
             tests: 0,
             failures: 0,
         }
@@ -115,22 +125,27 @@ impl JunitSink {
 
     /// Serialises the testcases held and appends them to the spool.
     fn spool_chunk(&mut self) -> io::Result<()> {
-        if self.chunk.test_cases.is_empty() {
-            return Ok(());
+        if let Spool::Empty = self.spool {
+            self.spool = match tempfile::tempfile() {
+                Ok(file) => Spool::File(BufWriter::new(file)),
+                Err(e) => {
+                    eprintln!(
+                        "warning: JUnit report: cannot make a temporary file ({e}); its testcases are held in memory"
+                    );
+                    Spool::Memory
+                }
+            };
         }
-        let chunk = std::mem::replace(&mut self.chunk, TestSuite::new(SUITE));
-        let xml = serialise(chunk)?;
-        let spool = match &mut self.spool {
-            Some(spool) => spool,
-            None => self.spool.insert(BufWriter::new(tempfile::tempfile()?)),
+        let Spool::File(spool) = &mut self.spool else {
+            return Ok(());
         };
-        spool.write_all(suite_body(&xml)?)
+        let chunk = std::mem::replace(&mut self.chunk, TestSuite::new(SUITE));
+        spool.write_all(suite_body(&serialise(chunk)?)?)
     }
 
     /// Writes the XML document: the suite with its counts and the run's summary as
-    /// properties, then every testcase in input order.
-    pub fn finish(mut self, totals: &Totals<'_>, mut out: impl Write) -> io::Result<()> {
-        self.spool_chunk()?;
+    /// properties, then every testcase in input order: the spooled ones, then those held.
+    pub fn finish(self, totals: &Totals<'_>, mut out: impl Write) -> io::Result<()> {
         let mut suite = TestSuite::new(SUITE);
         suite.tests = self.tests;
         suite.failures = self.failures;
@@ -146,10 +161,13 @@ impl JunitSink {
         let xml = serialise(suite)?;
         let end = suite_end(&xml)?;
         out.write_all(&xml[..end])?;
-        if let Some(spool) = self.spool.take() {
+        if let Spool::File(spool) = self.spool {
             let mut file = spool.into_inner().map_err(|e| e.into_error())?;
             file.rewind()?;
             io::copy(&mut file, &mut out)?;
+        }
+        if !self.chunk.test_cases.is_empty() {
+            out.write_all(suite_body(&serialise(self.chunk)?)?)?;
         }
         out.write_all(&xml[end..])?;
         out.flush()
