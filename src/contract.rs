@@ -364,18 +364,16 @@ impl Contract {
             }
             other => Some(other),
         };
+        let found = quote(&instance);
         let mut message = match &kind {
             Some(ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }) => {
                 match self.described(&schema_path) {
-                    Some(what) => format!("expected {what}, found {}", quote(&instance)),
-                    None => describe(kind.as_ref().expect("matched"), &instance),
+                    Some(what) => format!("expected {what}, found {found}"),
+                    None => describe(kind.as_ref().expect("matched"), &instance, &found),
                 }
             }
-            Some(k) => describe(k, &instance),
-            None => format!(
-                "expected one of the forms the schema allows, found {}",
-                quote(&instance)
-            ),
+            Some(k) => describe(k, &instance, &found),
+            None => format!("expected one of the forms the schema allows, found {found}"),
         };
         let rule_index = rule_index(&schema_path);
         if let Some(description) = rule_index.and_then(|i| self.rule_descriptions.get(i)) {
@@ -392,13 +390,12 @@ impl Contract {
         } else {
             Rule::Schema
         };
-        let found = Some(quote(&instance));
         out.push(Issue {
             instance_path,
             schema_path,
             message,
             rule,
-            found,
+            found: Some(found),
         });
     }
 }
@@ -490,22 +487,26 @@ fn type_names(kind: &TypeKind) -> String {
 }
 
 /// A value with its JSON type, as `string "50"`; `null`, `true` and `false` name themselves.
-fn typed(instance: &Value) -> String {
+/// `found` is the value quoted.
+fn typed(instance: &Value, found: &str) -> String {
     match instance {
-        Value::Null | Value::Bool(_) => instance.to_string(),
-        _ => format!("{} {}", json_type(instance), quote(instance)),
+        Value::Null | Value::Bool(_) => found.to_string(),
+        _ => format!("{} {found}", json_type(instance)),
     }
 }
 
-/// What a failed keyword expected and what it found.
-fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
-    let found = quote(instance);
+/// What a failed keyword expected and what it found (`found`: the value quoted).
+fn describe(kind: &ValidationErrorKind, instance: &Value, found: &str) -> String {
     match kind {
         ValidationErrorKind::Type { kind } => {
-            format!("expected {}, found {}", type_names(kind), typed(instance))
+            format!(
+                "expected {}, found {}",
+                type_names(kind),
+                typed(instance, found)
+            )
         }
         ValidationErrorKind::Custom { keyword, message } if keyword == "type" => {
-            format!("expected {message}, found {}", typed(instance))
+            format!("expected {message}, found {}", typed(instance, found))
         }
         ValidationErrorKind::Required { property } => {
             format!("expected key {property}, found none")

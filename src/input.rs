@@ -115,11 +115,6 @@ fn whole_value<'de, R: serde_json::de::Read<'de>>(
     Ok(value)
 }
 
-/// Whether serde_json stopped at its recursion guard.
-fn is_recursion_limit(error: &serde_json::Error) -> bool {
-    error.to_string().starts_with("recursion limit exceeded")
-}
-
 /// Reads `bytes` as one JSON response, or says why it is not one.
 pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     if bytes.len() > limits.max_bytes {
@@ -141,27 +136,30 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
         too_deep(bytes, max_depth)?;
     }
     // UTF-8 is checked once for the whole document, not string by string.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        if !scanned_first {
-            too_deep(bytes, max_depth)?;
-        }
-        return Err(refusal(Rule::NotJson, not_utf8(bytes)));
+    let text = std::str::from_utf8(bytes);
+    let guarded = match text {
+        Ok(text) => whole_value(&mut serde_json::Deserializer::from_str(text))
+            .map_err(|e| not_json(bytes, &e)),
+        Err(e) => Err(not_utf8(bytes, e.valid_up_to())),
     };
-    let mut reader = serde_json::Deserializer::from_str(text);
-    let value = match whole_value(&mut reader) {
+    let value = match guarded {
         Ok(value) => value,
-        Err(error) => {
+        Err(why) => {
+            // Too deep is said before anything else is wrong.
             if !scanned_first {
                 too_deep(bytes, max_depth)?;
             }
-            if !is_recursion_limit(&error) {
-                return Err(refusal(Rule::NotJson, not_json(bytes, &error)));
+            match text {
+                // Within our limit, perhaps past serde_json's guard: parse again without it;
+                // any other fault is found again.
+                Ok(text) if !scanned_first => {
+                    let mut reader = serde_json::Deserializer::from_str(text);
+                    reader.disable_recursion_limit();
+                    whole_value(&mut reader)
+                        .map_err(|e| refusal(Rule::NotJson, not_json(bytes, &e)))?
+                }
+                _ => return Err(refusal(Rule::NotJson, why)),
             }
-            // Deeper than serde_json's guard, within ours: the scan has bounded the depth,
-            // so the guard can step aside.
-            let mut reader = serde_json::Deserializer::from_str(text);
-            reader.disable_recursion_limit();
-            whole_value(&mut reader).map_err(|e| refusal(Rule::NotJson, not_json(bytes, &e)))?
         }
     };
     if !value.is_object() {
@@ -176,9 +174,8 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     Ok(value)
 }
 
-/// Where `bytes` stop being UTF-8.
-fn not_utf8(bytes: &[u8]) -> String {
-    let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+/// Where `bytes` stop being UTF-8: after the first `valid` bytes.
+fn not_utf8(bytes: &[u8], valid: usize) -> String {
     let (line, column) = line_column(bytes, valid);
     format!("expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {valid})")
 }
@@ -293,6 +290,21 @@ mod tests {
         let mut broken = nested(200);
         broken.truncate(150);
         assert_eq!(rule_of(&broken, MAX_DEPTH), Some(Rule::TooDeep));
+    }
+
+    #[test]
+    fn a_fault_past_serde_jsons_guard_is_said_as_itself() {
+        // 128 levels: within our limit, past serde_json's guard, and then broken.
+        let mut bytes = nested(128);
+        bytes.extend_from_slice(b" x");
+        let issue = parse(&bytes, Limits::default()).expect_err("trailing characters");
+        assert_eq!(issue.rule, Rule::NotJson);
+        assert!(
+            issue.message.contains("trailing characters"),
+            "{}",
+            issue.message
+        );
+        assert!(!issue.message.contains("recursion"), "{}", issue.message);
     }
 
     #[test]
