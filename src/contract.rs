@@ -44,6 +44,8 @@ pub struct Contract {
     /// The strict schema as JSON, to read descriptions from.
     strict_doc: Value,
     limits: Limits,
+    /// Whether quoted values keep the secrets of signed URLs (see [`crate::redact`]).
+    show_secrets: bool,
 }
 
 /// A response that keeps the contract, typed.
@@ -110,6 +112,7 @@ impl Contract {
                 .count(),
             strict_doc,
             limits: Limits::default(),
+            show_secrets: false,
         }
     }
 
@@ -124,6 +127,28 @@ impl Contract {
     pub fn with_limits(mut self, limits: Limits) -> Contract {
         self.limits = limits;
         self
+    }
+
+    /// The same contract quoting values with the secrets of signed URLs left in (for local
+    /// debugging). By default every value quoted in an issue has them masked
+    /// ([`crate::redact::mask_urls`]), so reports can be shared.
+    #[must_use]
+    pub fn with_secrets_shown(mut self, shown: bool) -> Contract {
+        self.show_secrets = shown;
+        self
+    }
+
+    /// A value as an issue quotes it: cut short, and with signed-URL secrets masked unless
+    /// [`Contract::with_secrets_shown`] said otherwise.
+    fn quote(&self, value: &Value) -> String {
+        let quoted = quote(value);
+        if self.show_secrets {
+            return quoted;
+        }
+        match crate::redact::mask_urls(&quoted) {
+            std::borrow::Cow::Borrowed(_) => quoted,
+            std::borrow::Cow::Owned(masked) => masked,
+        }
     }
 
     /// The reading limits in force.
@@ -345,7 +370,10 @@ impl Contract {
             }
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
-                    let found = instance.get(&key).map(quote).unwrap_or_default();
+                    let found = instance
+                        .get(&key)
+                        .map(|v| self.quote(v))
+                        .unwrap_or_default();
                     out.push(Issue {
                         instance_path: format!("{instance_path}/{}", escape(&key)),
                         schema_path: schema_path.clone(),
@@ -364,7 +392,7 @@ impl Contract {
             }
             other => Some(other),
         };
-        let found = quote(&instance);
+        let found = self.quote(&instance);
         let mut message = match &kind {
             Some(ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }) => {
                 match self.described(&schema_path) {

@@ -35,10 +35,12 @@ pub mod input;
 pub mod mock;
 pub mod model;
 mod number;
+pub mod redact;
 pub mod report;
 #[cfg(any(feature = "client", feature = "mock"))]
 pub mod secret;
 mod types;
+pub mod untrusted;
 
 pub use contract::{Contract, Parsed, CONTRACT_SCHEMA, ERROR_BODY_SCHEMA, STRICT_SCHEMA};
 pub use model::{Discriminator, Entry, ResultsError};

@@ -4,9 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// What is shown wherever a secret would otherwise be: in `Debug`, in errors, in recorded
-/// fixtures.
-pub const REDACTED: &str = "REDACTED";
+pub use crate::redact::REDACTED;
 
 /// A FoxAPI API key. Its `Debug` prints a marker, it has no `Display`, and it is not
 /// serialised; the only way to the value is [`ApiKey::expose`], used where the

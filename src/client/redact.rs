@@ -4,67 +4,7 @@
 use crate::secret::{ApiKey, REDACTED};
 use serde_json::Value;
 
-/// Query parameters whose value is a secret, compared without case: signed-URL schemes of
-/// S3, GCS, Azure, Aliyun OSS, Tencent COS, CloudFront, and plain tokens and keys.
-const SECRET_PARAMS: &[&str] = &[
-    "signature",
-    "sig",
-    "expires",
-    "policy",
-    "key",
-    "token",
-    "auth",
-    "apikey",
-    "api_key",
-    "access_token",
-    "key-pair-id",
-    "accesskeyid",
-    "awsaccesskeyid",
-    "ossaccesskeyid",
-    "security-token",
-    "credential",
-    "se",
-    "sp",
-    "sv",
-    "sr",
-    "st",
-    "skoid",
-    "sktid",
-    "skt",
-    "ske",
-    "sks",
-    "skv",
-    "sign",
-    "q-sign-algorithm",
-    "q-ak",
-    "q-sign-time",
-    "q-key-time",
-    "q-header-list",
-    "q-url-param-list",
-    "q-signature",
-];
-
-/// Prefixes of query parameters whose value is a secret (`X-Amz-Signature`, `X-Goog-Credential`, ...).
-const SECRET_PREFIXES: &[&str] = &["x-amz-", "x-goog-", "x-oss-", "x-cos-", "x-obs-"];
-
-/// Words that make any query parameter holding them a secret (`upload_token`, `client_secret`).
-const SECRET_WORDS: &[&str] = &[
-    "signature",
-    "token",
-    "secret",
-    "password",
-    "credential",
-    "apikey",
-    "api_key",
-];
-
-/// Whether a query parameter named `name` carries a secret.
-pub fn is_secret_param(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_PARAMS.contains(&name.as_str())
-        || SECRET_PREFIXES.iter().any(|p| name.starts_with(p))
-        || SECRET_WORDS.iter().any(|w| name.contains(w))
-}
+pub use crate::redact::is_secret_param;
 
 /// `text` with, when it is an absolute URL, every secret query parameter's value and any
 /// password replaced by [`REDACTED`]; other text comes back as it is.
