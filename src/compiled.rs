@@ -2,12 +2,14 @@
 //! the schema itself: the envelope rules once, and the results rule of the one registry entry
 //! a response's model (or type) picks, rather than every entry's if/then on every response.
 //!
-//! Both halves keep the schema's `allOf` indices (the rules left out are `true`), so an error
-//! says `/allOf/12/then/...` exactly as a standard validator given the exported schema would.
+//! The envelope keeps the schema's `allOf` indices (the rules left out are `true`), and each
+//! entry's item schema is compiled alone and its errors placed back where it stands
+//! ([`Place`]), so an error says `/allOf/12/then/...` and `/results/3/url` exactly as a
+//! standard validator given the exported schema would.
 //! The nesting rule, last in `allOf`, is left out too: the reader enforces it.
 
 use jsonschema::{ValidationError, Validator};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Where each registry entry's results rule stands in the contract's `allOf` (from build.rs).
@@ -19,7 +21,56 @@ pub(crate) const DEPTH_RULE: &str = "arrays and objects nest at most";
 /// One assembled schema, compiled in parts.
 pub(crate) struct Compiled {
     envelope: Validator,
-    entries: HashMap<String, Validator>,
+    entries: HashMap<String, ItemRule>,
+}
+
+/// The results rule of one registry entry, compiled for one item at a time: a response with a
+/// million items is checked item by item, so the errors of one item are all that is held at
+/// once (jsonschema gathers every error of a call before it yields the first).
+struct ItemRule {
+    /// The rule's `if`: whether it applies to a response at all (a by-type rule does not
+    /// apply to a response without a `model`, say).
+    applies: Validator,
+    items: Validator,
+    /// Where the item schema stands in the whole schema:
+    /// `/allOf/<index>/then/properties/results/items`.
+    schema_path: String,
+}
+
+/// Where an error of [`Compiled::errors`] was found.
+#[derive(Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// By the envelope's rules: its paths are whole.
+    Envelope,
+    /// In results item `index`, by the item rule whose schema stands at `schema_path`: its
+    /// instance path is relative to `/results/<index>`, and its schema path, unless it went
+    /// through a `$ref` into `/$defs`, to `schema_path`.
+    Item {
+        /// The item's position in `results`.
+        index: usize,
+        /// Where the item schema stands.
+        schema_path: &'a str,
+    },
+}
+
+impl Place<'_> {
+    /// The whole instance path of an error found here at `path`.
+    pub(crate) fn instance_path(self, path: &str) -> String {
+        match self {
+            Place::Envelope => path.to_string(),
+            Place::Item { index, .. } => format!("/results/{index}{path}"),
+        }
+    }
+
+    /// The whole schema path of an error found here at `path`.
+    pub(crate) fn schema_path(self, path: &str) -> String {
+        match self {
+            Place::Item { schema_path, .. } if !path.starts_with("/$defs/") => {
+                format!("{schema_path}{path}")
+            }
+            _ => path.to_string(),
+        }
+    }
 }
 
 fn build(name: &str, schema: &Value) -> Validator {
@@ -55,39 +106,84 @@ impl Compiled {
             defs.retain(|name, _| !name.starts_with("NestedAtMost"));
         }
         let envelope = build(name, &schema);
+        let defs = schema.get("$defs").cloned().unwrap_or_else(|| json!({}));
         let entries = dispatch
             .into_iter()
             .map(|(key, index)| {
-                let mut only = schema.clone();
-                let rules = vec![Value::Bool(true); all.len()];
-                only["allOf"] = Value::Array(rules);
-                only["allOf"][index] = all[index].clone();
-                only.as_object_mut().expect("an object").remove("$ref");
-                (key, build(name, &only))
+                let item = all[index]
+                    .pointer("/then/properties/results/items")
+                    .unwrap_or_else(|| {
+                        panic!("{name}: /allOf/{index}: a results rule without an item schema")
+                    });
+                let mut only = item.clone();
+                let only_map = only
+                    .as_object_mut()
+                    .unwrap_or_else(|| panic!("{name}: /allOf/{index}: an item schema object"));
+                only_map.insert("$schema".into(), schema["$schema"].clone());
+                only_map.insert("$defs".into(), defs.clone());
+                let mut condition = all[index].get("if").cloned().unwrap_or(Value::Bool(true));
+                if let Some(map) = condition.as_object_mut() {
+                    map.insert("$schema".into(), schema["$schema"].clone());
+                }
+                let rule = ItemRule {
+                    applies: build(name, &condition),
+                    items: build(name, &only),
+                    schema_path: format!("/allOf/{index}/then/properties/results/items"),
+                };
+                (key, rule)
             })
             .collect();
         Compiled { envelope, entries }
     }
 
-    fn entry(&self, key: Option<&str>) -> Option<&Validator> {
+    /// The item rule of the registry entry `key`, when it applies to `value`.
+    fn entry(&self, key: Option<&str>, value: &Value) -> Option<&ItemRule> {
         key.and_then(|k| self.entries.get(k))
+            .filter(|rule| rule.applies.is_valid(value))
     }
 
     /// Whether `value` keeps the schema; `key` is the registry entry its model or type picks
     /// (`model:<name>` or `type:<type>`), if any.
     pub(crate) fn is_valid(&self, value: &Value, key: Option<&str>) -> bool {
-        self.envelope.is_valid(value) && self.entry(key).is_none_or(|v| v.is_valid(value))
+        self.envelope.is_valid(value)
+            && self
+                .entry(key, value)
+                .is_none_or(|rule| results(value).iter().all(|i| rule.items.is_valid(i)))
     }
 
-    /// Every error of `value`, the envelope's first.
+    /// Every error of `value`, the envelope's first, then each results item's in order.
     pub(crate) fn errors<'a>(
         &'a self,
         value: &'a Value,
         key: Option<&str>,
-    ) -> impl Iterator<Item = ValidationError<'a>> + 'a {
-        let entry = self.entry(key);
-        self.envelope
+    ) -> impl Iterator<Item = (Place<'a>, ValidationError<'a>)> + 'a {
+        let entry = self.entry(key, value);
+        let envelope = self
+            .envelope
             .iter_errors(value)
-            .chain(entry.into_iter().flat_map(move |v| v.iter_errors(value)))
+            .map(|error| (Place::Envelope, error));
+        let items = entry.into_iter().flat_map(move |rule| {
+            results(value)
+                .iter()
+                .enumerate()
+                .flat_map(move |(index, item)| {
+                    let place = Place::Item {
+                        index,
+                        schema_path: &rule.schema_path,
+                    };
+                    rule.items
+                        .iter_errors(item)
+                        .map(move |error| (place, error))
+                })
+        });
+        envelope.chain(items)
     }
+}
+
+/// The `results` items of a response; none when `results` is not an array.
+fn results(value: &Value) -> &[Value] {
+    value
+        .get("results")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }

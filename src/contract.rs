@@ -6,7 +6,7 @@
 //! it passes, there is nothing to report. Otherwise the errors are what the contract refuses,
 //! and the warnings are what only the strict one refuses.
 
-use crate::compiled::{Compiled, DEPTH_RULE};
+use crate::compiled::{Compiled, Place, DEPTH_RULE};
 use crate::input::{self, json_type, Limits};
 use crate::model::{self, ResultsError};
 use crate::report::{Dispatch, Issue, Report, Rule};
@@ -29,6 +29,10 @@ pub const STRICT_SCHEMA: &str =
 pub const ERROR_BODY_SCHEMA: &str =
     include_str!(concat!(env!("OUT_DIR"), "/error-body.schema.json"));
 
+/// How many errors, and how many warnings, a report keeps per response unless
+/// [`Contract::with_max_issues`] says otherwise.
+pub const DEFAULT_MAX_ISSUES: usize = 100;
+
 /// The longest stretch of a value quoted in a message.
 const QUOTE_LIMIT: usize = 80;
 
@@ -44,6 +48,11 @@ pub struct Contract {
     /// The strict schema as JSON, to read descriptions from.
     strict_doc: Value,
     limits: Limits,
+    /// The number of errors kept per response, and of warnings: past it they are counted
+    /// ([`Report::omitted_errors`], [`Report::omitted_warnings`]), not kept, so a response with
+    /// a million broken items is reported in time and memory linear in its size, with a
+    /// report of bounded size. The default is [`DEFAULT_MAX_ISSUES`].
+    max_issues: usize,
     /// Whether quoted values keep the secrets of signed URLs (see [`crate::redact`]).
     show_secrets: bool,
 }
@@ -113,6 +122,7 @@ impl Contract {
             strict_doc,
             limits: Limits::default(),
             show_secrets: false,
+            max_issues: DEFAULT_MAX_ISSUES,
         }
     }
 
@@ -126,6 +136,14 @@ impl Contract {
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Contract {
         self.limits = limits;
+        self
+    }
+
+    /// The same contract keeping at most `max` errors and `max` warnings per response; the
+    /// rest are counted. `usize::MAX` keeps them all.
+    #[must_use]
+    pub fn with_max_issues(mut self, max: usize) -> Contract {
+        self.max_issues = max;
         self
     }
 
@@ -236,28 +254,53 @@ impl Contract {
         if self.strict.is_valid(value, key) {
             return report;
         }
-        report.errors = self.issues(&self.contract, value, key, false);
-        let mut said = HashSet::new();
-        report
-            .errors
-            .retain(|i| said.insert((i.instance_path.clone(), i.message.clone())));
-        let seen: HashSet<(&str, &str)> = report
-            .errors
-            .iter()
-            .map(|i| (i.instance_path.as_str(), i.schema_path.as_str()))
-            .collect();
-        let warnings: Vec<Issue> = self
-            .issues(&self.strict, value, key, true)
-            .into_iter()
-            .filter(|i| !seen.contains(&(i.instance_path.as_str(), i.schema_path.as_str())))
-            .filter(|i| {
-                !report
-                    .errors
-                    .iter()
-                    .any(|e| e.instance_path == i.instance_path)
-            })
-            .collect();
-        report.warnings = warnings;
+        // One pass over each schema's errors, linear in their number: the first
+        // `max_issues` are worded and kept, the rest only located and counted. Where the errors
+        // are is remembered by hash, so a warning where an error is (kept or not) is left out
+        // in constant time.
+        let max = self.max_issues;
+        let mut said: HashSet<(String, String)> = HashSet::new();
+        let mut error_paths: HashSet<u64> = HashSet::new();
+        let mut batch = Vec::new();
+        for (place, error) in self.contract.errors(value, key) {
+            if report.errors.len() >= max {
+                issue_paths(&error, place, &mut |path| {
+                    error_paths.insert(hash_of(path));
+                    report.omitted_errors += 1;
+                });
+                continue;
+            }
+            self.flatten(error, place, false, &mut batch);
+            for issue in batch.drain(..) {
+                error_paths.insert(hash_of(&issue.instance_path));
+                if report.errors.len() >= max {
+                    report.omitted_errors += 1;
+                } else if said.insert((issue.instance_path.clone(), issue.message.clone())) {
+                    report.errors.push(issue);
+                }
+            }
+        }
+        for (place, error) in self.strict.errors(value, key) {
+            if report.warnings.len() >= max {
+                issue_paths(&error, place, &mut |path| {
+                    if !error_paths.contains(&hash_of(path)) {
+                        report.omitted_warnings += 1;
+                    }
+                });
+                continue;
+            }
+            self.flatten(error, place, true, &mut batch);
+            for issue in batch.drain(..) {
+                if error_paths.contains(&hash_of(&issue.instance_path)) {
+                    continue;
+                }
+                if report.warnings.len() >= max {
+                    report.omitted_warnings += 1;
+                } else {
+                    report.warnings.push(issue);
+                }
+            }
+        }
         report
     }
 
@@ -277,7 +320,7 @@ impl Contract {
     pub fn validate_error_body(&self, value: &Value) -> Report {
         let mut errors = Vec::new();
         for error in self.error_body.iter_errors(value) {
-            self.flatten(error, false, &mut errors);
+            self.flatten(error, Place::Envelope, false, &mut errors);
         }
         Report {
             errors,
@@ -311,42 +354,29 @@ impl Contract {
             .flatten()
     }
 
-    fn issues(
-        &self,
-        compiled: &Compiled,
-        value: &Value,
-        key: Option<&str>,
-        strict: bool,
-    ) -> Vec<Issue> {
-        let mut out = Vec::new();
-        for error in compiled.errors(value, key) {
-            self.flatten(error, strict, &mut out);
-        }
-        out
-    }
-
     /// Turns one validation error into issues. A failed `anyOf`/`oneOf` whose branches all
     /// but one fail only on the type (a nullable field, say) is replaced by that branch's own
     /// errors, so the report points at the key that is wrong, not at the union.
-    fn flatten(&self, error: ValidationError<'_>, strict: bool, out: &mut Vec<Issue>) {
+    fn flatten(
+        &self,
+        error: ValidationError<'_>,
+        place: Place<'_>,
+        strict: bool,
+        out: &mut Vec<Issue>,
+    ) {
         let parts = error.into_parts();
-        let instance_path = parts.instance_path.to_string();
-        let schema_path = parts.schema_path.to_string();
+        let instance_path = place.instance_path(parts.instance_path.as_str());
+        let schema_path = place.schema_path(parts.schema_path.as_str());
         let instance = parts.instance;
         let kind = match parts.kind {
             ValidationErrorKind::AnyOf { context }
             | ValidationErrorKind::OneOfNotValid { context } => {
-                let type_only = |branch: &Vec<ValidationError<'static>>| {
-                    branch.iter().all(|e| {
-                        matches!(e.kind(), ValidationErrorKind::Type { .. })
-                            && e.instance_path().as_str() == instance_path
-                    })
-                };
-                let (mut relevant, types): (Vec<_>, Vec<_>) =
-                    context.into_iter().partition(|b| !type_only(b));
+                let (mut relevant, types): (Vec<_>, Vec<_>) = context
+                    .into_iter()
+                    .partition(|b| !type_only(b, place, &instance_path));
                 if relevant.len() == 1 {
                     for e in relevant.pop().expect("one branch") {
-                        self.flatten(e, strict, out);
+                        self.flatten(e, place, strict, out);
                     }
                     return;
                 }
@@ -453,6 +483,44 @@ fn rule_index(schema_path: &str) -> Option<usize> {
         .next()?
         .parse()
         .ok()
+}
+
+/// A hash of a pointer, to remember where issues are without keeping their text.
+fn hash_of(path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Whether a branch of a failed `anyOf`/`oneOf` fails only on the type of the value at
+/// `path` (the null branch of a nullable field, say).
+fn type_only(branch: &[ValidationError<'_>], place: Place<'_>, path: &str) -> bool {
+    branch.iter().all(|e| {
+        matches!(e.kind(), ValidationErrorKind::Type { .. })
+            && place.instance_path(e.instance_path().as_str()) == path
+    })
+}
+
+/// Where each issue that [`Contract::flatten`] would make of `error` stands, without wording
+/// any: how errors past the cap are counted.
+fn issue_paths(error: &ValidationError<'_>, place: Place<'_>, found: &mut dyn FnMut(&str)) {
+    let path = place.instance_path(error.instance_path().as_str());
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            for key in unexpected {
+                found(&format!("{path}/{}", escape(key)));
+            }
+        }
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            let mut relevant = context.iter().filter(|b| !type_only(b, place, &path));
+            match (relevant.next(), relevant.next()) {
+                (Some(only), None) => only.iter().for_each(|e| issue_paths(e, place, found)),
+                _ => found(&path),
+            }
+        }
+        _ => found(&path),
+    }
 }
 
 /// A JSON pointer segment for `key`.

@@ -42,7 +42,9 @@ pub mod secret;
 mod types;
 pub mod untrusted;
 
-pub use contract::{Contract, Parsed, CONTRACT_SCHEMA, ERROR_BODY_SCHEMA, STRICT_SCHEMA};
+pub use contract::{
+    Contract, Parsed, CONTRACT_SCHEMA, DEFAULT_MAX_ISSUES, ERROR_BODY_SCHEMA, STRICT_SCHEMA,
+};
 pub use model::{Discriminator, Entry, ResultsError};
 pub use number::Integer;
 pub use report::{Dispatch, Issue, Report, Rule};

@@ -108,6 +108,17 @@ pub struct Report {
     pub errors: Vec<Issue>,
     /// What is allowed but reported: drift the schema should learn.
     pub warnings: Vec<Issue>,
+    /// Errors found past the number kept ([`crate::Contract::with_max_issues`]): counted, not
+    /// listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted_errors: usize,
+    /// Warnings found past the number kept: counted, not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted_warnings: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -121,13 +132,24 @@ impl Report {
 
     /// Whether the response keeps the contract (warnings allowed).
     pub fn is_valid(&self) -> bool {
-        self.errors.is_empty()
+        self.errors.is_empty() && self.omitted_errors == 0
+    }
+
+    /// How many errors were found, listed or not.
+    pub fn error_count(&self) -> usize {
+        self.errors.len() + self.omitted_errors
+    }
+
+    /// How many warnings were found, listed or not.
+    pub fn warning_count(&self) -> usize {
+        self.warnings.len() + self.omitted_warnings
     }
 
     /// Strict mode: every warning becomes an error.
     #[must_use]
     pub fn into_strict(mut self) -> Report {
         self.errors.append(&mut self.warnings);
+        self.omitted_errors += std::mem::take(&mut self.omitted_warnings);
         self
     }
 }
