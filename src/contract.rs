@@ -202,6 +202,7 @@ impl Contract {
     }
 
     /// Validates, then types: the typed task, or the report that says why not.
+    #[allow(clippy::result_large_err)] // A `Report` is the error users want whole, not boxed.
     fn parsed(&self, value: &Value, depth_known: bool) -> Result<Parsed, Report> {
         let mut report = self.schema_report(value, depth_known);
         if !report.errors.is_empty() {
@@ -306,12 +307,14 @@ impl Contract {
 
     /// Reads, validates and types one response: the typed task when it keeps the contract
     /// (warnings allowed), else the report that says why not.
+    #[allow(clippy::result_large_err)] // A `Report` is the error users want whole, not boxed.
     pub fn parse(&self, bytes: &[u8]) -> Result<Parsed, Report> {
         let value = input::parse(bytes, self.limits).map_err(Report::refused)?;
         self.parsed(&value, true)
     }
 
     /// As [`Contract::parse`], for a response already parsed as JSON.
+    #[allow(clippy::result_large_err)] // A `Report` is the error users want whole, not boxed.
     pub fn parse_value(&self, value: &Value) -> Result<Parsed, Report> {
         self.parsed(value, false)
     }
