@@ -183,7 +183,18 @@ mod tests {
 
     #[test]
     fn a_duration_refuses_what_the_schema_refuses() {
-        for bad in [r#""""#, r#""NaN""#, r#""1e400""#, r#""-1""#, r#"".5""#, r#""5.""#, "-0.5", "true", "null", "[]"] {
+        for bad in [
+            r#""""#,
+            r#""NaN""#,
+            r#""1e400""#,
+            r#""-1""#,
+            r#"".5""#,
+            r#""5.""#,
+            "-0.5",
+            "true",
+            "null",
+            "[]",
+        ] {
             let error = read(bad).expect_err(bad).to_string();
             assert!(error.contains("duration: expected"), "{bad}: {error}");
         }

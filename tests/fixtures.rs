@@ -37,25 +37,33 @@ fn reports_of_every_fixture() {
 
 #[test]
 fn typed_values_of_every_valid_fixture() {
-    insta::glob!("../fixtures", "{valid,recorded,upstream/valid}/**/*.json", |path| {
-        let bytes = std::fs::read(path).expect("readable");
-        let parsed = Contract::global()
-            .parse(&bytes)
-            .unwrap_or_else(|r| panic!("{}: {:#?}", path.display(), r.errors));
-        insta::assert_debug_snapshot!((&parsed.task, &parsed.results));
-    });
+    insta::glob!(
+        "../fixtures",
+        "{valid,recorded,upstream/valid}/**/*.json",
+        |path| {
+            let bytes = std::fs::read(path).expect("readable");
+            let parsed = Contract::global()
+                .parse(&bytes)
+                .unwrap_or_else(|r| panic!("{}: {:#?}", path.display(), r.errors));
+            insta::assert_debug_snapshot!((&parsed.task, &parsed.results));
+        }
+    );
 }
 
 #[test]
 fn every_invalid_fixture_is_refused_by_the_typed_parse_too() {
-    insta::glob!("../fixtures", "{invalid,upstream/invalid}/**/*.json", |path| {
-        let bytes = std::fs::read(path).expect("readable");
-        assert!(
-            Contract::global().parse(&bytes).is_err(),
-            "{}",
-            path.display()
-        );
-    });
+    insta::glob!(
+        "../fixtures",
+        "{invalid,upstream/invalid}/**/*.json",
+        |path| {
+            let bytes = std::fs::read(path).expect("readable");
+            assert!(
+                Contract::global().parse(&bytes).is_err(),
+                "{}",
+                path.display()
+            );
+        }
+    );
 }
 
 /// The upstream fixtures that carry a key or value their owner does not document, or a
