@@ -55,6 +55,7 @@ fn generate(schema_dir: &Path, out: &Path) -> Result<(), String> {
     settings.with_struct_builder(false);
     settings.with_derive("PartialEq".to_string());
     settings.with_replacement("Integer", "crate::Integer", std::iter::empty());
+    settings.with_replacement("Duration", "crate::Duration", std::iter::empty());
     for (name, _, _) in bundle::open_sets(&sources.defs) {
         settings.with_replacement(&name, &name, std::iter::empty());
     }

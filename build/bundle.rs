@@ -493,8 +493,49 @@ pub fn dispatch(sources: &Sources) -> Value {
             json!(first + reg.by_model.len() + i),
         );
     }
+    for (i, (object, _)) in by_object(reg).into_iter().enumerate() {
+        map.insert(
+            format!("object:{object}"),
+            json!(first + reg.by_model.len() + reg.by_type.len() + i),
+        );
+    }
     Value::Object(map)
 }
+
+/// Each known task kind whose output type has a by-type entry, with that entry: the shape
+/// when `type` is unknown and `object` decides (spec section 3).
+fn by_object(reg: &RegistryFile) -> Vec<(&str, &Entry)> {
+    reg.task_kinds
+        .iter()
+        .filter_map(|(object, output_type)| {
+            let entry = reg.by_type.iter().find(|e| &e.key == output_type)?;
+            Some((object.as_str(), entry))
+        })
+        .collect()
+}
+
+/// The strict-only rule that warns of results no rule could check: neither `model`, `type`
+/// nor `object` is one the registry knows, so the items were held to no shape.
+fn unchecked_results(sources: &Sources) -> Value {
+    let reg = &sources.registry;
+    let models: Vec<&str> = reg.by_model.iter().map(|e| e.key.as_str()).collect();
+    let types: Vec<&str> = reg.by_type.iter().map(|e| e.key.as_str()).collect();
+    let kinds: Vec<&str> = by_object(reg).into_iter().map(|(o, _)| o).collect();
+    json!({
+        "description": format!("{UNCHECKED_RULE}: neither `model`, `type` nor `object` is one the registry knows, so no rule could check the items"),
+        "if": {
+            "properties": {
+                "model": { "not": { "enum": models } },
+                "type": { "not": { "enum": types } },
+                "object": { "not": { "enum": kinds } }
+            }
+        },
+        "then": { "properties": { "results": { "not": { "type": "array", "minItems": 1 } } } }
+    })
+}
+
+/// The start of the description of the rule that warns of unchecked results.
+pub const UNCHECKED_RULE: &str = "results not checked";
 
 /// The error rules of spec section 5 that tie fields together: object/type agreement,
 /// failed-means-error, and the results shape by model, then by type.
@@ -532,11 +573,27 @@ fn rules(sources: &Sources) -> Vec<Value> {
             "then": { "properties": { "results": { "items": item_schema(entry, sources) } } }
         }));
     }
+    let types: Vec<&str> = reg.by_type.iter().map(|e| e.key.as_str()).collect();
+    for (object, entry) in by_object(reg) {
+        rules.push(json!({
+            "description": format!("results of a task whose `type` is unknown follow its `object` {object}: {}", entry.shapes.join(" or ")),
+            "if": {
+                "required": ["model", "object"],
+                "properties": {
+                    "model": { "not": { "enum": models } },
+                    "type": { "not": { "enum": types } },
+                    "object": { "const": object }
+                }
+            },
+            "then": { "properties": { "results": { "items": item_schema(entry, sources) } } }
+        }));
+    }
     rules
 }
 
 /// Applies `f` to every schema object below `value` (every object, to be exact: the
-/// transforms below only touch keywords that cannot be property names at that depth).
+/// transforms below only touch keywords that cannot be property names at that depth), but
+/// not inside an `if`: a condition is matched as written, never closed or typed.
 fn walk_schemas(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
     match value {
         Value::Object(map) => {
@@ -548,7 +605,10 @@ fn walk_schemas(value: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>)) {
                             walk_schemas(child, f);
                         }
                     }
-                } else if !matches!(key.as_str(), "enum" | "const" | "examples" | "required") {
+                } else if !matches!(
+                    key.as_str(),
+                    "enum" | "const" | "examples" | "required" | "if"
+                ) {
                     walk_schemas(v, f);
                 }
             }
@@ -579,6 +639,7 @@ pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
         ),
         Strictness::Strict => {
             all_of.extend(sources.advisories.iter().cloned());
+            all_of.push(unchecked_results(sources));
             (
                 STRICT_ID,
                 "FoxAPI task contract, strict",
@@ -672,6 +733,7 @@ pub fn typify_defs(sources: &Sources) -> Map<String, Value> {
         walk_schemas(def, &mut |schema| {
             for keyword in [
                 "format", "pattern", "minimum", "maximum", "examples", "$comment", "minItems",
+                "if", "then", "else",
             ] {
                 schema.remove(keyword);
             }

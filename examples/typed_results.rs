@@ -35,7 +35,10 @@ fn main() -> std::process::ExitCode {
     }
     for (i, item) in parsed.results.iter().enumerate() {
         let line = match item {
-            ResultItem::Media(m) => format!("file {}", m.url.as_str()),
+            ResultItem::Media(m) => match m.duration.as_ref().and_then(|d| d.seconds()) {
+                Some(seconds) => format!("file {} ({seconds} s)", m.url.as_str()),
+                None => format!("file {}", m.url.as_str()),
+            },
             ResultItem::SeededVideo(v) => format!("video {} (seed {})", v.url.as_str(), v.seed),
             ResultItem::Voice(v) => format!("voice id {}", v.voice_id),
             ResultItem::Character(c) => format!("character {} ({})", c.character_id, c.name),
@@ -47,12 +50,19 @@ fn main() -> std::process::ExitCode {
                 t.words.len()
             ),
             ResultItem::ChatCompletion(c) => {
-                let answer = c
-                    .choices
-                    .first()
-                    .and_then(|choice| choice.message.content.clone())
-                    .unwrap_or_default();
-                format!("chat completion {}: {answer}", c.model)
+                let message = c.choices.first().map(|choice| &choice.message);
+                let answer = message.and_then(|m| m.content.clone()).unwrap_or_default();
+                let calls: Vec<&str> = message
+                    .and_then(|m| m.tool_calls.as_deref())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|call| call.function.name.as_str())
+                    .collect();
+                if calls.is_empty() {
+                    format!("chat completion {}: {answer}", c.model)
+                } else {
+                    format!("chat completion {}: calls {}", c.model, calls.join(", "))
+                }
             }
             ResultItem::PbrMap(m) => format!("PBR map {} at {}", m.map_type, m.url.as_str()),
             ResultItem::Texture(t) => format!("texture {}", t.url.as_str()),

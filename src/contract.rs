@@ -236,17 +236,15 @@ impl Contract {
             .get("results")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
+        let object = value.get("object").and_then(Value::as_str);
         let mut key = None;
-        match model::lookup(model, output_type) {
+        match model::lookup_task(model, output_type, object) {
             Some((entry, dispatch)) => {
-                key = Some(match dispatch {
-                    Dispatch::ByModel => format!("model:{}", entry.key),
-                    _ => format!("type:{}", entry.key),
-                });
+                key = model::rule_key(entry, dispatch, object);
                 report.shapes = entry.shapes.iter().map(|s| s.name()).collect();
                 report.dispatch = Some(dispatch);
             }
-            None if model.is_some() || output_type.is_some() => {
+            None if model.is_some() || output_type.is_some() || object.is_some() => {
                 report.dispatch = Some(Dispatch::Unknown)
             }
             None => {}

@@ -46,6 +46,6 @@ pub use contract::{
     Contract, Parsed, CONTRACT_SCHEMA, DEFAULT_MAX_ISSUES, ERROR_BODY_SCHEMA, STRICT_SCHEMA,
 };
 pub use model::{Discriminator, Entry, ResultsError};
-pub use number::Integer;
+pub use number::{Duration, Integer};
 pub use report::{Dispatch, Issue, Report, Rule};
 pub use types::*;

@@ -43,6 +43,32 @@ pub fn lookup(
         .map(|e| (e, Dispatch::ByType))
 }
 
+/// As [`lookup`], and when neither the model nor the output type is known, the entry of the
+/// output type that the task kind (`object`) goes with: `llm.generation.task` with an unknown
+/// `type` still has ChatCompletion results (spec section 3).
+pub fn lookup_task(
+    model: Option<&str>,
+    output_type: Option<&str>,
+    object: Option<&str>,
+) -> Option<(&'static Entry, Dispatch)> {
+    lookup(model, output_type).or_else(|| {
+        let (_, kind_type) = TASK_KINDS.iter().find(|(kind, _)| Some(*kind) == object)?;
+        let entry = BY_TYPE.iter().find(|e| e.key == *kind_type)?;
+        Some((entry, Dispatch::ByObject))
+    })
+}
+
+/// The key of the contract rule that checks the results of a task dispatched this way
+/// (`model:<model>`, `type:<type>` or `object:<kind>`), as build.rs writes it in dispatch.json.
+pub(crate) fn rule_key(entry: &Entry, dispatch: Dispatch, object: Option<&str>) -> Option<String> {
+    match dispatch {
+        Dispatch::ByModel => Some(format!("model:{}", entry.key)),
+        Dispatch::ByType => Some(format!("type:{}", entry.key)),
+        Dispatch::ByObject => object.map(|o| format!("object:{o}")),
+        Dispatch::Unknown => None,
+    }
+}
+
 /// Every model with its own entry in the registry, in registry order.
 pub fn models() -> &'static [Entry] {
     BY_MODEL
@@ -131,11 +157,15 @@ impl Entry {
 impl Task {
     /// The registry entry that decides the shape of this task's results, and how it was chosen.
     pub fn entry(&self) -> Option<(&'static Entry, Dispatch)> {
-        lookup(Some(&self.model), Some(self.type_.as_str()))
+        lookup_task(
+            Some(&self.model),
+            Some(self.type_.as_str()),
+            Some(self.object.as_str()),
+        )
     }
 
-    /// The results, each typed by the shape its model (or else its type) requires; items of a
-    /// model and type the registry does not know stay JSON ([`ResultItem::Untyped`]).
+    /// The results, each typed by the shape its model (or else its type, or else its task
+    /// kind) requires; items of a model, type and kind the registry does not know stay JSON ([`ResultItem::Untyped`]).
     /// No results (null) gives an empty list.
     pub fn typed_results(&self) -> Result<Vec<ResultItem>, ResultsError> {
         let items = self.results.as_deref().unwrap_or_default();

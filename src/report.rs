@@ -89,7 +89,11 @@ pub enum Dispatch {
     ByModel,
     /// The model has none; its output type decided.
     ByType,
-    /// Neither the model nor the type is in the registry: items are not checked.
+    /// Neither the model nor the type is in the registry; the task kind (`object`) decided,
+    /// through the output type it goes with (spec section 3: an unknown `type` is a warning).
+    ByObject,
+    /// Neither the model, the type nor the task kind is in the registry: items are not
+    /// checked (a warning).
     Unknown,
 }
 

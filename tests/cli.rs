@@ -119,11 +119,13 @@ fn the_json_report_has_its_shape_and_keeps_its_own_schema() {
     assert_eq!(report["summary"]["checked"], total);
     assert_eq!(
         report["summary"]["valid"],
-        fixture_count("fixtures/valid") + fixture_count("fixtures/recorded")
+        fixture_count("fixtures/valid")
+            + fixture_count("fixtures/recorded")
+            + fixture_count("fixtures/upstream/valid")
     );
     assert_eq!(
         report["summary"]["invalid"],
-        fixture_count("fixtures/invalid")
+        fixture_count("fixtures/invalid") + fixture_count("fixtures/upstream/invalid")
     );
     let first = &report["responses"][0];
     for key in ["source", "valid", "model", "errors", "warnings"] {
@@ -269,7 +271,10 @@ fn junit_has_a_testcase_per_response_and_parses() {
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
         .count();
-    assert_eq!(failures, fixture_count("fixtures/invalid"));
+    assert_eq!(
+        failures,
+        fixture_count("fixtures/invalid") + fixture_count("fixtures/upstream/invalid")
+    );
     let extra = cases
         .iter()
         .find(|c| {

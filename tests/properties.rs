@@ -95,6 +95,15 @@ fn arb_typed(schema: &Value, ty: &str, depth: usize) -> BoxedStrategy<Value> {
         "boolean" => any::<bool>().prop_map(Value::Bool).boxed(),
         "integer" => arb_number(schema, true),
         "number" => arb_number(schema, false),
+        // The Duration pattern: a decimal number of seconds written as a string.
+        "string"
+            if schema
+                .get("pattern")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.starts_with("^[0-9]")) =>
+        {
+            "[0-9]{1,3}(\\.[0-9]{1,2})?".prop_map(Value::String).boxed()
+        }
         "string" if schema.get("pattern").is_some() || schema.get("format").is_some() => arb_url(),
         "string" => "[ -~]{0,24}".prop_map(Value::String).boxed(),
         "array" => match schema.get("items") {
@@ -109,10 +118,12 @@ fn arb_typed(schema: &Value, ty: &str, depth: usize) -> BoxedStrategy<Value> {
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
+            // Keys a conditional requires count as required: more keys never break a shape.
             let required: Vec<String> = schema
                 .get("required")
-                .and_then(Value::as_array)
                 .into_iter()
+                .chain(schema.get("then").and_then(|t| t.get("required")))
+                .filter_map(Value::as_array)
                 .flatten()
                 .filter_map(Value::as_str)
                 .map(str::to_string)
@@ -146,13 +157,31 @@ fn entries() -> Vec<&'static Entry> {
         .collect()
 }
 
+/// How deep below a results item the generator goes: deep enough for a token's
+/// `top_logprobs[].bytes[]` inside `choices[].logprobs.content[]`, and a word's `characters[]`.
+const ITEM_DEPTH: usize = 9;
+
 fn arb_item(entry: &'static Entry) -> BoxedStrategy<Value> {
     let shapes: Vec<BoxedStrategy<Value>> = entry
         .shapes
         .iter()
-        .map(|s| arb_instance(&json!({"$ref": format!("#/$defs/{}", s.title())}), 3))
+        .map(|s| {
+            arb_instance(
+                &json!({"$ref": format!("#/$defs/{}", s.title())}),
+                ITEM_DEPTH,
+            )
+        })
         .collect();
-    prop::strategy::Union::new(shapes).boxed()
+    prop::strategy::Union::new(shapes)
+        .prop_map(|mut item| {
+            // A null ChatCompletion id is valid but a warning (section 5): keep generated
+            // responses free of warnings.
+            if item.get("object") == Some(&json!("chat.completion")) && item["id"].is_null() {
+                item["id"] = json!("chatcmpl-generated");
+            }
+            item
+        })
+        .boxed()
 }
 
 fn object_of(output_type: &str) -> &'static str {
@@ -332,6 +361,35 @@ proptest! {
     }
 
     #[test]
+    fn a_nested_rule_broken_at_depth_is_refused_by_both((entry, response) in arb_response(), which in any::<prop::sample::Index>()) {
+        let mut rules = Vec::new();
+        for (i, item) in response["results"].as_array().expect("array").iter().enumerate() {
+            let shape = entry.shape_of(item).expect("generated with a known shape");
+            let schema = json!({"$ref": format!("#/$defs/{}", shape.title())});
+            nested_rules(item, &schema, &format!("/results/{i}"), &mut rules);
+        }
+        // Below the item itself: the item's own keys are the other properties' business.
+        rules.retain(|r| match r {
+            Nested::Required { pointer, .. } | Nested::Typed { pointer, .. } => pointer.matches('/').count() > 2,
+        });
+        prop_assume!(!rules.is_empty(), "no nested rule in this response");
+        let rule = which.get(&rules).clone();
+        let mut mutated = response.clone();
+        let what = match &rule {
+            Nested::Required { pointer, key } => {
+                mutated.pointer_mut(pointer).and_then(Value::as_object_mut).expect("an object").remove(key);
+                format!("{pointer} without {key}")
+            }
+            Nested::Typed { pointer, ty } => {
+                *mutated.pointer_mut(pointer).expect("present") = of_another_type(ty);
+                format!("{pointer} not of type {ty}")
+            }
+        };
+        assert_refused(&mutated, &what);
+        prop_assert!(serde_refuses(&mutated), "the generated types accepted {}", what);
+    }
+
+    #[test]
     fn arbitrary_bytes_get_a_verdict_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let report = Contract::global().validate(&bytes);
         prop_assert!(report.errors.iter().all(|e| !e.message.is_empty()), "{:#?}", report.errors);
@@ -359,6 +417,97 @@ proptest! {
         }
         let report = Contract::global().validate_value(&mutated);
         prop_assert!(!report.errors.iter().any(|e| e.rule == Rule::ContractBug), "{:#?}\n{mutated}", report.errors);
+    }
+}
+
+/// A place below a results item where a rule of a nested shape applies.
+#[derive(Clone, Debug)]
+enum Nested {
+    /// `key` is required in the object at `pointer`.
+    Required { pointer: String, key: String },
+    /// The value at `pointer` must have the JSON type `ty`.
+    Typed { pointer: String, ty: String },
+}
+
+/// The schema a value meets: through `$ref`, and for a nullable `anyOf` the branch of the
+/// value's JSON type.
+fn schema_for<'a>(schema: &'a Value, value: &Value) -> &'a Value {
+    let schema = resolve(schema);
+    match schema.get("anyOf").and_then(Value::as_array) {
+        Some(branches) if !value.is_null() => {
+            let mut others = branches
+                .iter()
+                .map(resolve)
+                .filter(|b| b.get("type") != Some(&json!("null")));
+            match (others.next(), others.next()) {
+                (Some(only), None) => only,
+                // A union of several types (a duration): no single type to break.
+                _ => schema,
+            }
+        }
+        _ => schema,
+    }
+}
+
+/// Every nested rule of `schema` that `value` meets, with where: required keys of objects and
+/// single JSON types of declared keys, at every depth.
+fn nested_rules(value: &Value, schema: &Value, at: &str, out: &mut Vec<Nested>) {
+    let schema = schema_for(schema, value);
+    match value {
+        Value::Object(map) => {
+            for key in schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                out.push(Nested::Required {
+                    pointer: at.to_string(),
+                    key: key.to_string(),
+                });
+            }
+            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                for (key, child) in map {
+                    if let Some(child_schema) = properties.get(key) {
+                        let pointer = format!("{at}/{key}");
+                        let resolved = schema_for(child_schema, child);
+                        if let Some(Value::String(ty)) = resolved.get("type") {
+                            if resolved.get("const").is_none() {
+                                out.push(Nested::Typed {
+                                    pointer: pointer.clone(),
+                                    ty: ty.clone(),
+                                });
+                            }
+                        }
+                        nested_rules(child, child_schema, &pointer, out);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    let pointer = format!("{at}/{i}");
+                    if let Some(Value::String(ty)) = schema_for(item_schema, item).get("type") {
+                        out.push(Nested::Typed {
+                            pointer: pointer.clone(),
+                            ty: ty.clone(),
+                        });
+                    }
+                    nested_rules(item, item_schema, &pointer, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A value of another JSON type than `ty`.
+fn of_another_type(ty: &str) -> Value {
+    match ty {
+        "string" => json!({"wrong": true}),
+        "object" | "array" => json!("wrong"),
+        _ => json!("7"),
     }
 }
 
@@ -412,4 +561,52 @@ fn arb_json() -> impl Strategy<Value = Value> {
             )),
         ]
     })
+}
+
+/// The generator reaches the nested items the properties above are about: tool calls,
+/// logprobs with their alternatives, words with and without times, characters.
+#[test]
+fn the_generator_reaches_nested_items() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut seen = std::collections::BTreeSet::new();
+    let wanted = [
+        "tool_calls/0/function",
+        "top_logprobs/0/logprob",
+        "characters/0/text",
+        "word without start",
+        "word with start",
+    ];
+    for _ in 0..2_000 {
+        let (_, response) = arb_response()
+            .new_tree(&mut runner)
+            .expect("a response")
+            .current();
+        let mut pointers = Vec::new();
+        collect_pointers(&response, String::new(), &mut pointers);
+        for want in &wanted[..3] {
+            if pointers.iter().any(|p| p.ends_with(want)) {
+                seen.insert(*want);
+            }
+        }
+        for item in response["results"].as_array().into_iter().flatten() {
+            for word in item["words"].as_array().into_iter().flatten() {
+                seen.insert(if word.get("start").is_some() {
+                    "word with start"
+                } else {
+                    "word without start"
+                });
+            }
+        }
+        if seen.len() == wanted.len() {
+            return;
+        }
+    }
+    panic!(
+        "the generator never reached {:?}",
+        wanted
+            .iter()
+            .filter(|w| !seen.contains(*w))
+            .collect::<Vec<_>>()
+    );
 }
