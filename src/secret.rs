@@ -71,9 +71,12 @@ impl ApiKey {
         }
         let escaped = json_escaped(&self.0);
         let mut out = Cow::Borrowed(bytes);
-        for needle in [Some(self.0.as_bytes()), escaped.as_deref().map(str::as_bytes)]
-            .into_iter()
-            .flatten()
+        for needle in [
+            Some(self.0.as_bytes()),
+            escaped.as_deref().map(str::as_bytes),
+        ]
+        .into_iter()
+        .flatten()
         {
             if let Some(replaced) = replace_all(&out, needle, REDACTED.as_bytes()) {
                 out = Cow::Owned(replaced);
@@ -208,7 +211,8 @@ mod tests {
     fn echoes_are_removed_from_decoded_json_however_escaped() {
         let key = ApiKey::new("sk-unicode-1").expect("a key");
         let mut value: Value =
-            serde_json::from_str(r#"{"m":"x \u0073k-unicode-1 y","sk-unicode-1":[1]}"#).expect("json");
+            serde_json::from_str(r#"{"m":"x \u0073k-unicode-1 y","sk-unicode-1":[1]}"#)
+                .expect("json");
         assert_eq!(key.remove_echoes(&mut value), 2);
         assert_eq!(
             value,

@@ -853,7 +853,13 @@ fn download_policy(deadline: Duration) -> WaitPolicy {
 /// A completed task of one result at `url` on `server`.
 fn one_result(url: String) -> foxapi_contract::Task {
     foxapi_contract::Contract::global()
-        .parse(task("completed", json!([{"url": url, "content_type": "video/mp4"}])).as_bytes())
+        .parse(
+            task(
+                "completed",
+                json!([{"url": url, "content_type": "video/mp4"}]),
+            )
+            .as_bytes(),
+        )
         .expect("valid")
         .task
 }
@@ -917,7 +923,10 @@ async fn finding_1c_a_short_key_changes_nothing_in_an_answer() {
             .build()
             .expect("a client");
         let error = client.get_task(ID, false).await.expect_err("404");
-        assert_eq!(error.raw_body().map(|r| r.text().into_owned()).as_deref(), Some(body));
+        assert_eq!(
+            error.raw_body().map(|r| r.text().into_owned()).as_deref(),
+            Some(body)
+        );
         assert!(!error.to_string().contains("REDACTED"), "{error}");
     }
 }
@@ -978,7 +987,10 @@ async fn finding_5_a_dripping_result_host_is_stopped_at_the_deadline_and_leaves_
         matches!(error, ClientError::DownloadDeadline { index: 0, .. }),
         "{error:?}"
     );
-    assert!(error.to_string().contains("partial file was removed"), "{error}");
+    assert!(
+        error.to_string().contains("partial file was removed"),
+        "{error}"
+    );
     assert!(files(dir.path()).is_empty(), "{:?}", files(dir.path()));
 }
 
@@ -1046,7 +1058,8 @@ async fn finding_5_a_chunked_download_cut_short_is_never_saved_as_complete() {
     server.script(
         "/cdn/v.mp4",
         vec![Step::Raw(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nVIDEO\r\n0\r\n\r\n".to_vec(),
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nVIDEO\r\n0\r\n\r\n"
+                .to_vec(),
         )],
     );
     let saved = client(&server)

@@ -13,8 +13,8 @@ use foxapi_contract::client::{
 use foxapi_contract::redact::mask_urls;
 use foxapi_contract::untrusted::printable;
 use foxapi_contract::TaskStatus;
-use std::borrow::Cow;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -132,9 +132,7 @@ pub fn run_task(conn: ConnectionArgs, cmd: TaskCommand) -> ExitCode {
     };
     run(conn, |client| async move {
         match cmd {
-            TaskCommand::Get { id, sync_upstream } => {
-                get(&client, shown, &id, sync_upstream).await
-            }
+            TaskCommand::Get { id, sync_upstream } => get(&client, shown, &id, sync_upstream).await,
             TaskCommand::Wait {
                 id,
                 interval,

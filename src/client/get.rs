@@ -96,7 +96,10 @@ impl Client {
             .pop_if_empty()
             .extend(["v1", "tasks", id]);
         // The id must have stayed one segment, the last one, after `/v1/tasks`.
-        let segments: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
+        let segments: Vec<&str> = url
+            .path_segments()
+            .map(Iterator::collect)
+            .unwrap_or_default();
         if !matches!(segments.as_slice(), [.., "v1", "tasks", last] if !last.is_empty()) {
             return Err(refused());
         }

@@ -238,7 +238,11 @@ mod tests {
             "{:?}",
             catalogue.skipped
         );
-        assert_eq!(catalogue.skipped.len(), 2, "the link, and x.json (not a task)");
+        assert_eq!(
+            catalogue.skipped.len(),
+            2,
+            "the link, and x.json (not a task)"
+        );
     }
 
     #[test]

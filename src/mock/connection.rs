@@ -124,9 +124,15 @@ fn section4_for_parse_error(buf: &[u8]) -> Option<Vec<u8>> {
     let (status, message) = if buf.starts_with(b"HTTP/1.1 400 ") {
         (400, "expected an HTTP/1.1 request, found one whose request line or headers cannot be parsed")
     } else if buf.starts_with(b"HTTP/1.1 414 ") {
-        (414, "expected a request target of a readable length, found one too long")
+        (
+            414,
+            "expected a request target of a readable length, found one too long",
+        )
     } else if buf.starts_with(b"HTTP/1.1 431 ") {
-        (431, "expected request headers of a readable size, found too many or too large")
+        (
+            431,
+            "expected request headers of a readable size, found too many or too large",
+        )
     } else {
         return None;
     };
@@ -169,7 +175,10 @@ fn section4_for_parse_error(buf: &[u8]) -> Option<Vec<u8>> {
         "content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     ));
-    tracing::debug!(status, "mock: answered an unparsable request with a section 4 body");
+    tracing::debug!(
+        status,
+        "mock: answered an unparsable request with a section 4 body"
+    );
     Some(out.into_bytes())
 }
 
@@ -269,7 +278,10 @@ mod tests {
         let text = String::from_utf8(out).expect("utf8");
         let (head, body) = text.split_once("\r\n\r\n").expect("a head");
         assert!(head.starts_with("HTTP/1.1 431 "), "{head}");
-        assert!(head.contains(&format!("content-length: {}", body.len())), "{head}");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
         assert!(head.contains("date: "), "{head}");
         let body: serde_json::Value = serde_json::from_str(body).expect("JSON");
         assert_eq!(body["error"]["type"], "invalid_request_error");

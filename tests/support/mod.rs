@@ -8,10 +8,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use std::time::Duration;
 
 /// One scripted answer.
 #[derive(Clone, Debug)]
@@ -308,7 +308,8 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             let _ = stream.write_all(&bytes).await;
         }
         Step::Drip { every, bytes } => {
-            let head = b"HTTP/1.1 200 Dripping\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n";
+            let head =
+                b"HTTP/1.1 200 Dripping\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n";
             if stream.write_all(head).await.is_err() {
                 return;
             }
