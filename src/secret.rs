@@ -1,6 +1,8 @@
 //! The API key, wrapped so that it cannot be shown by accident: one type for the client,
 //! which sends it, and the mock server, which checks it.
 
+use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -53,27 +55,100 @@ impl ApiKey {
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 
-    /// `text` with every occurrence of the key replaced by [`REDACTED`].
-    pub fn scrub(&self, text: &str) -> String {
-        text.replace(self.0.as_str(), REDACTED)
+    /// Whether the key is long enough for its echoes to be recognised: a shorter key (`0`,
+    /// `e`) would match ordinary text (`"progress": 100`), so nothing is replaced for it.
+    pub fn is_recognisable(&self) -> bool {
+        self.0.len() >= MIN_RECOGNISABLE_KEY_LEN
     }
 
-    /// `bytes` with every occurrence of the key replaced by [`REDACTED`].
-    pub fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        let needle = self.0.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            if rest.starts_with(needle) {
-                out.extend_from_slice(REDACTED.as_bytes());
-                rest = &rest[needle.len()..];
-            } else {
-                out.push(rest[0]);
-                rest = &rest[1..];
+    /// The raw bytes of an answer with every echo of the key removed, before anything parses,
+    /// quotes or escapes them: the key as sent and as a JSON string holds it (`"` and `\`
+    /// escaped) become [`REDACTED`]. Nothing is replaced for a key that is not
+    /// [recognisable](ApiKey::is_recognisable); bytes without an echo are borrowed.
+    pub fn remove_echoes_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        if !self.is_recognisable() {
+            return Cow::Borrowed(bytes);
+        }
+        let escaped = json_escaped(&self.0);
+        let mut out = Cow::Borrowed(bytes);
+        for needle in [
+            Some(self.0.as_bytes()),
+            escaped.as_deref().map(str::as_bytes),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(replaced) = replace_all(&out, needle, REDACTED.as_bytes()) {
+                out = Cow::Owned(replaced);
             }
         }
         out
     }
+
+    /// A parsed answer with every echo of the key removed: each string and object key that
+    /// holds it (however the JSON text escaped it) has it replaced by [`REDACTED`]. Nothing
+    /// is replaced for a key that is not [recognisable](ApiKey::is_recognisable). Returns how
+    /// many strings and keys were changed.
+    pub fn remove_echoes(&self, value: &mut Value) -> usize {
+        if !self.is_recognisable() {
+            return 0;
+        }
+        let key = self.0.as_str();
+        let mut changed = 0;
+        let mut stack = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) if s.contains(key) => {
+                    *s = s.replace(key, REDACTED);
+                    changed += 1;
+                }
+                Value::Array(items) => stack.extend(items.iter_mut()),
+                Value::Object(map) => {
+                    let echoed: Vec<String> =
+                        map.keys().filter(|k| k.contains(key)).cloned().collect();
+                    for name in echoed {
+                        if let Some(inner) = map.remove(&name) {
+                            map.insert(name.replace(key, REDACTED), inner);
+                            changed += 1;
+                        }
+                    }
+                    stack.extend(map.values_mut());
+                }
+                _ => {}
+            }
+        }
+        changed
+    }
+}
+
+/// The shortest key whose echoes are removed ([`ApiKey::is_recognisable`]). FoxAPI keys are
+/// far longer (`sk-` and dozens of characters); eight characters no longer match ordinary
+/// numbers and words of an answer by chance.
+pub const MIN_RECOGNISABLE_KEY_LEN: usize = 8;
+
+/// The key as it stands inside a JSON string, when that differs from the key itself.
+fn json_escaped(key: &str) -> Option<String> {
+    key.contains(['"', '\\'])
+        .then(|| key.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `haystack` with every `needle` replaced by `with`, or `None` when there is none.
+fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut found = finder.find_iter(haystack).peekable();
+    found.peek()?;
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut done = 0;
+    for at in found {
+        if at < done {
+            continue;
+        }
+        out.extend_from_slice(&haystack[done..at]);
+        out.extend_from_slice(with);
+        done = at + needle.len();
+    }
+    out.extend_from_slice(&haystack[done..]);
+    Some(out)
 }
 
 impl fmt::Debug for ApiKey {
@@ -116,15 +191,43 @@ mod tests {
     }
 
     #[test]
-    fn scrub_replaces_every_occurrence() {
-        let key = ApiKey::new("sk-1").expect("a key");
+    fn echoes_of_a_long_key_are_removed_raw_and_json_escaped() {
+        let key = ApiKey::new(r#"sk-"quoted"\slash-1"#).expect("a key");
+        let body = br#"{"error":{"message":"bad key: Bearer sk-\"quoted\"\\slash-1","type":"x"}}"#;
+        let clean = key.remove_echoes_bytes(body);
+        let text = String::from_utf8_lossy(&clean);
         assert_eq!(
-            key.scrub("a sk-1 b sk-1"),
-            format!("a {REDACTED} b {REDACTED}")
+            text,
+            format!(r#"{{"error":{{"message":"bad key: Bearer {REDACTED}","type":"x"}}}}"#)
         );
+        let raw = format!("plain {} twice {}", key.expose(), key.expose());
         assert_eq!(
-            key.scrub_bytes(b"xsk-1sk-"),
-            format!("x{REDACTED}sk-").into_bytes()
+            key.remove_echoes_bytes(raw.as_bytes()).as_ref(),
+            format!("plain {REDACTED} twice {REDACTED}").as_bytes()
         );
+    }
+
+    #[test]
+    fn echoes_are_removed_from_decoded_json_however_escaped() {
+        let key = ApiKey::new("sk-unicode-1").expect("a key");
+        let mut value: Value =
+            serde_json::from_str(r#"{"m":"x \u0073k-unicode-1 y","sk-unicode-1":[1]}"#)
+                .expect("json");
+        assert_eq!(key.remove_echoes(&mut value), 2);
+        assert_eq!(
+            value,
+            serde_json::json!({"m": format!("x {REDACTED} y"), REDACTED: [1]})
+        );
+    }
+
+    #[test]
+    fn short_keys_change_nothing() {
+        for short in ["0", "e", "sk-1234"] {
+            let key = ApiKey::new(short).expect("a key");
+            let body = br#"{"progress": 100, "type": "video", "sk-1234": 0}"#;
+            assert!(matches!(key.remove_echoes_bytes(body), Cow::Borrowed(_)));
+            let mut value: Value = serde_json::from_slice(body).expect("json");
+            assert_eq!(key.remove_echoes(&mut value), 0);
+        }
     }
 }

@@ -3,10 +3,14 @@
 //! on disk, and the key in no output.
 #![cfg(feature = "cli")]
 
+mod support;
+
 use foxapi_contract::mock::{MockConfig, MockServer};
 use foxapi_contract::secret::ApiKey;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use support::{Server, Step};
 
 const KEY: &str = "sk-cli-task-SECRET-9731";
 
@@ -157,4 +161,281 @@ async fn wait_downloads_and_record_saves_a_clean_fixture() {
         .validate(text.as_bytes())
         .is_valid());
     server.shutdown().await.expect("stops");
+}
+
+// ---- issue 10: hostile servers, through the real binary -----------------------------------
+
+const ID: &str = "task-unified-1757165031-uyujaw3d";
+const TASK_PATH: &str = "/v1/tasks/task-unified-1757165031-uyujaw3d";
+
+/// A task envelope of a lip-sync video.
+fn envelope(status: &str, results: serde_json::Value, error: serde_json::Value) -> String {
+    serde_json::json!({
+        "id": ID, "object": "video.generation.task", "type": "video", "model": "lipsync-2",
+        "status": status, "progress": 100, "created": 1757165031, "results": results,
+        "error": error, "usage": {"credits_reserved": 5, "user_group": "default"}
+    })
+    .to_string()
+}
+
+/// The binary, started with `key` against `base`, its output collected off the runtime; a
+/// run that has not ended after a minute is killed and fails the test (a guard, not a
+/// measurement: the runs below end in about a second).
+async fn run_async(base: &str, key: &str, args: &[&str]) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+        .args(args)
+        .env("FOXAPI_BASE_URL", base)
+        .env("FOXAPI_API_KEY", key)
+        .env("CI", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    finish(child).await
+}
+
+async fn finish(child: std::process::Child) -> Output {
+    let pid = child.id();
+    let waiting = tokio::task::spawn_blocking(move || child.wait_with_output());
+    match tokio::time::timeout(Duration::from_secs(60), waiting).await {
+        Ok(output) => output.expect("joined").expect("waited"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("the command did not end within a minute");
+        }
+    }
+}
+
+/// Every form in which `key` could have been printed: as is, JSON-escaped, Debug-escaped.
+fn assert_key_absent(output: &Output, key: &str) {
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = serde_json::to_string(key).expect("a string");
+    let debug = format!("{key:?}");
+    for form in [key, &json[1..json.len() - 1], &debug[1..debug.len() - 1]] {
+        assert!(!all.contains(form), "the key leaked as {form}: {all}");
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_1a_a_failed_tasks_message_echoing_the_key_never_reaches_the_terminal() {
+    let template = envelope(
+        "failed",
+        serde_json::Value::Null,
+        serde_json::json!({"message": "upstream refused {auth} \u{1b}[2J see https://cdn.example/x?X-Amz-Signature=s3cr3t", "type": "task_error", "code": "generation_failed"}),
+    );
+    let server = Server::start().await;
+    server.script(
+        TASK_PATH,
+        vec![Step::Echo {
+            status: 200,
+            template,
+        }],
+    );
+    for key in ["sk-echo-me-SECRET-4242", r#"sk-"quo\te"d\-SECRET-77"#] {
+        for args in [
+            &["task", "get", ID][..],
+            &["task", "wait", ID, "--interval", "10ms", "--timeout", "10s"],
+        ] {
+            let output = run_async(&server.base(), key, args).await;
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+            assert_key_absent(&output, key);
+            let err = stderr(&output);
+            assert!(
+                err.contains("failed: upstream refused Bearer REDACTED"),
+                "{err}"
+            );
+            assert!(!err.contains('\u{1b}'), "raw ESC on stderr: {err:?}");
+            assert!(err.contains("\\u{1b}[2J"), "{err}");
+            assert!(!err.contains("s3cr3t"), "{err}");
+            let printed: serde_json::Value =
+                serde_json::from_slice(&output.stdout).expect("the task as JSON");
+            assert_eq!(printed["status"], "failed");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_1c_a_short_key_leaves_the_printed_task_intact() {
+    let server = Server::start().await;
+    let body = envelope(
+        "completed",
+        serde_json::json!([{"url": "https://cdn.example.com/v0e.mp4", "content_type": "video/mp4"}]),
+        serde_json::Value::Null,
+    );
+    server.script(TASK_PATH, vec![Step::json(200, body.clone())]);
+    for key in ["0", "e"] {
+        let output = run_async(&server.base(), key, &["task", "get", ID]).await;
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let printed: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("still JSON");
+        assert_eq!(printed["progress"], 100);
+        assert_eq!(
+            printed,
+            serde_json::from_str::<serde_json::Value>(&body).expect("JSON")
+        );
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("REDACTED"));
+    }
+}
+
+/// A server whose task is completed with one result that drips.
+async fn dripping() -> Server {
+    let server = Server::start().await;
+    let body = envelope(
+        "completed",
+        serde_json::json!([{"url": server.url("/cdn/v.mp4?X-Amz-Signature=s3cr3t"), "content_type": "video/mp4"}]),
+        serde_json::Value::Null,
+    );
+    server.script(TASK_PATH, vec![Step::json(200, body)]);
+    server.script(
+        "/cdn/v.mp4",
+        vec![Step::Drip {
+            every: Duration::from_millis(50),
+            bytes: 100_000,
+        }],
+    );
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_5_wait_timeout_covers_a_dripping_download_and_leaves_no_part_file() {
+    let server = dripping().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let output = run_async(
+        &server.base(),
+        KEY,
+        &[
+            "task",
+            "wait",
+            ID,
+            "--interval",
+            "10ms",
+            "--timeout",
+            "2s",
+            "--download",
+            out.to_str().expect("utf8"),
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("partial file was removed"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("s3cr3t"), "{}", stderr(&output));
+    assert!(names(&out).is_empty(), "{:?}", names(&out));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_5_sigint_during_a_download_removes_the_part_file() {
+    let server = dripping().await;
+    let mut events = server.events();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+        .args([
+            "task",
+            "wait",
+            ID,
+            "--interval",
+            "10ms",
+            "--timeout",
+            "10m",
+            "--download",
+            out.to_str().expect("utf8"),
+        ])
+        .env("FOXAPI_BASE_URL", server.base())
+        .env("FOXAPI_API_KEY", KEY)
+        .env("CI", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // The signal that the download is under way: the host has sent its first byte.
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv())
+            .await
+            .expect("the download starts")
+            .expect("the server runs");
+        if event == "dripping /cdn/v.mp4" {
+            break;
+        }
+    }
+    // The client creates its `.part` file once the head is in; the file system is the only
+    // signal another process gives, so look until it is there (a minute at most).
+    let mut seen_part = false;
+    for _ in 0..6000 {
+        if names(&out).iter().any(|n| n.ends_with(".part")) {
+            seen_part = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        seen_part,
+        "a .part file while downloading: {:?}",
+        names(&out)
+    );
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = finish(child).await;
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(names(&out).is_empty(), "{:?}", names(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_9_task_get_dot_dot_sends_nothing_and_a_base_url_password_is_refused() {
+    let server = Server::start().await;
+    for id in ["..", "."] {
+        let output = run_async(&server.base(), KEY, &["task", "get", id]).await;
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains("task id"), "{}", stderr(&output));
+    }
+    assert!(server.received().is_empty(), "{:?}", server.received());
+
+    let with_password = server.base().replace("http://", "http://me:hunter2-pw@");
+    let output = run_async(&with_password, KEY, &["task", "get", ID]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("user name or password"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !stderr(&output).contains("hunter2-pw"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(server.received().is_empty(), "{:?}", server.received());
 }

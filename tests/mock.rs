@@ -1134,3 +1134,141 @@ fn serve_prints_its_address_serves_the_fixtures_and_stops_on_sigterm() {
     );
     assert_eq!(rest, "", "expected exactly one line on stdout");
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 10: hostile clients.
+
+/// Sends `bytes` on a new connection and reads until the mock closes it.
+async fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.expect("connect to the mock");
+    stream.write_all(bytes).await.expect("send");
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 8192];
+    while let Ok(n) = stream.read(&mut chunk).await {
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
+    parse(raw)
+}
+
+#[tokio::test]
+async fn finding_9_malformed_http_gets_a_section_4_body() {
+    let server = start(MockConfig::default()).await;
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let mut many_headers = String::from("GET /v1/tasks/x HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..200 {
+        many_headers.push_str(&format!("X-H{i}: v\r\n"));
+    }
+    many_headers.push_str("\r\n");
+    for (request, status) in [
+        (b"NOT HTTP AT ALL\r\n\r\n".to_vec(), 400),
+        (
+            b"GET /v1/tasks/x HTTP/1.1\r\nBad Header Line\r\n\r\n".to_vec(),
+            400,
+        ),
+        (long_target.into_bytes(), 414),
+        (many_headers.into_bytes(), 431),
+    ] {
+        let reply = raw_exchange(server.addr(), &request).await;
+        assert_eq!(
+            reply.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&reply.raw)
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{reply:?}"
+        );
+        let report = Contract::global().validate_error_body(&reply.json());
+        assert!(report.is_valid(), "{status}: {report:?} {reply:?}");
+        assert_eq!(reply.json()["error"]["type"], "invalid_request_error");
+    }
+    server.shutdown().await.expect("stops");
+}
+
+#[tokio::test]
+async fn finding_9_a_half_open_connection_is_closed_after_the_header_read_timeout() {
+    let server = start(MockConfig {
+        header_read_timeout: Duration::from_millis(200),
+        ..MockConfig::default()
+    })
+    .await;
+    // One connection that says nothing, one that sends half a head.
+    let mut silent = TcpStream::connect(server.addr()).await.expect("connect");
+    let mut half = TcpStream::connect(server.addr()).await.expect("connect");
+    half.write_all(b"GET /v1/tasks/x HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("send half a head");
+    for stream in [&mut silent, &mut half] {
+        let mut sink = [0u8; 1024];
+        // A guard, not a measurement: before the fix these connections stayed open forever.
+        let closed = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                match stream.read(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the mock keeps a half-open connection");
+    }
+    // The server still answers.
+    let reply = request(server.addr(), "GET", "/v1/tasks/x", Some(BEARER), None).await;
+    assert_eq!(reply.status, 404);
+    server.shutdown().await.expect("stops");
+}
+
+#[tokio::test]
+async fn finding_9_connection_limits_that_would_serve_nothing_are_refused() {
+    for config in [
+        MockConfig {
+            header_read_timeout: Duration::ZERO,
+            ..MockConfig::default()
+        },
+        MockConfig {
+            max_connections: 0,
+            ..MockConfig::default()
+        },
+    ] {
+        let error = MockServer::start(config).await.expect_err("refused");
+        assert!(matches!(error, MockError::Limits { .. }), "{error:?}");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn finding_9_the_fixture_walk_does_not_follow_a_directory_link_loop() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let inner = dir.path().join("nested");
+    std::fs::create_dir(&inner).expect("nested/");
+    std::os::unix::fs::symlink(dir.path(), inner.join("up")).expect("a link to the top");
+    std::fs::copy(
+        Path::new(FIXTURES).join("valid/model/scribe-v2.json"),
+        inner.join("scribe-v2.json"),
+    )
+    .expect("a fixture");
+    let server = start(MockConfig {
+        fixtures: Some(dir.path().to_path_buf()),
+        ..MockConfig::default()
+    })
+    .await;
+    assert_eq!(
+        server.task_ids().len(),
+        1,
+        "the fixture once, not once per loop"
+    );
+    assert!(
+        server
+            .skipped()
+            .iter()
+            .any(|s| s.path.ends_with("nested/up") && s.reason.contains("not followed")),
+        "{:?}",
+        server.skipped()
+    );
+    server.shutdown().await.expect("stops");
+}

@@ -82,6 +82,15 @@ pub struct ServeArgs {
     /// A JSON file of scripts (lifecycle, faults) by task id and by model.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+
+    /// How long a connection may take to send a request's head, or sit idle between
+    /// requests, before it is closed, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+
+    /// The most connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_connections: u64,
 }
 
 /// A fault rate: a number in `0..=1`.
@@ -119,6 +128,8 @@ impl ServeArgs {
             },
             seed: self.seed,
             scenario,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(1024),
             clock: MockClock::system(),
         })
     }

@@ -10,12 +10,16 @@ use foxapi_contract::client::{
     ApiKey, Client, ClientError, Downloaded, FetchedTask, Progress, Saved, WaitPolicy,
     DEFAULT_BASE_URL, DEFAULT_RECORD_DIR,
 };
+use foxapi_contract::redact::mask_urls;
+use foxapi_contract::untrusted::printable;
 use foxapi_contract::TaskStatus;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Exit code: the task is done (or the answer was shown) and keeps the contract.
 const DONE: u8 = 0;
@@ -25,6 +29,8 @@ const FAILED: u8 = 1;
 const USAGE: u8 = 2;
 /// Exit code: the network, the server, the deadline or the disk let us down.
 const TRANSPORT: u8 = 3;
+/// Exit code: stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
 
 /// Where FoxAPI is and who is asking; shared by every command that talks to it.
 #[derive(clap::Args, Debug)]
@@ -42,6 +48,9 @@ pub struct ConnectionArgs {
         value_parser = super::secret::ApiKeyParser
     )]
     pub api_key: Option<ApiKey>,
+    /// Print signed result URLs whole (their signatures and tokens are masked by default).
+    #[arg(long, global = true)]
+    pub show_secrets: bool,
 }
 
 /// What to do with one task.
@@ -76,6 +85,9 @@ pub enum TaskCommand {
         /// The directory to write into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Give up after this long, the task's request and every file included.
+        #[arg(long, default_value = "30m", value_parser = parse_duration, value_name = "DURATION")]
+        timeout: Duration,
     },
 }
 
@@ -115,9 +127,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Runs `task get|wait|download`.
 pub fn run_task(conn: ConnectionArgs, cmd: TaskCommand) -> ExitCode {
+    let shown = Shown {
+        secrets: conn.show_secrets,
+    };
     run(conn, |client| async move {
         match cmd {
-            TaskCommand::Get { id, sync_upstream } => get(&client, &id, sync_upstream).await,
+            TaskCommand::Get { id, sync_upstream } => get(&client, shown, &id, sync_upstream).await,
             TaskCommand::Wait {
                 id,
                 interval,
@@ -129,20 +144,28 @@ pub fn run_task(conn: ConnectionArgs, cmd: TaskCommand) -> ExitCode {
                     deadline: timeout,
                     ..WaitPolicy::default()
                 };
-                wait(&client, &id, &policy, download.as_deref()).await
+                wait(&client, shown, &id, &policy, download.as_deref()).await
             }
-            TaskCommand::Download { id, out } => {
+            TaskCommand::Download { id, out, timeout } => {
+                let until = Instant::now() + timeout;
+                let policy = WaitPolicy {
+                    deadline: timeout,
+                    ..WaitPolicy::default()
+                };
                 let fetched = client.get_task(&id, false).await?;
-                print_warnings(&client, &fetched);
+                print_warnings(&fetched);
                 let code = verdict(&fetched);
                 if code != DONE {
                     eprintln!(
-                        "error: task {id}: expected a completed task, found status {}",
-                        fetched.task.status.as_str()
+                        "error: task {}: expected a completed task, found status {}",
+                        printable(&id),
+                        printable(fetched.task.status.as_str())
                     );
                     return Ok(code);
                 }
-                let saved = client.download(&fetched.task, &out).await?;
+                let saved = client
+                    .download_until(&fetched.task, &out, &policy, until)
+                    .await?;
                 print_saved(&saved, false);
                 Ok(DONE)
             }
@@ -154,7 +177,7 @@ pub fn run_task(conn: ConnectionArgs, cmd: TaskCommand) -> ExitCode {
 pub fn run_record(conn: ConnectionArgs, args: RecordArgs) -> ExitCode {
     run(conn, |client| async move {
         let fetched = client.get_task(&args.id, false).await?;
-        print_warnings(&client, &fetched);
+        print_warnings(&fetched);
         let path = client.save_fixture(&fetched, &args.out)?;
         println!("{}", path.display());
         Ok(DONE)
@@ -173,9 +196,8 @@ where
     }
     let client = match builder.build() {
         Ok(client) => client,
-        Err(error) => return fail(&error, None),
+        Err(error) => return fail(&error),
     };
-    let key = client.api_key().clone();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -186,16 +208,52 @@ where
             return ExitCode::from(TRANSPORT);
         }
     };
-    match runtime.block_on(work(client)) {
-        Ok(code) => ExitCode::from(code),
-        Err(error) => fail(&error, Some(&key)),
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = work(client) => Some(outcome),
+            () = interrupted() => None,
+        }
+    });
+    // On a signal the work was dropped above, and with it any download's temporary file.
+    match outcome {
+        Some(Ok(code)) => ExitCode::from(code),
+        Some(Err(error)) => fail(&error),
+        None => {
+            eprintln!("error: interrupted; partial downloads removed");
+            ExitCode::from(INTERRUPTED)
+        }
     }
 }
 
-/// Prints an error, with the key scrubbed from whatever the server echoed into it.
-fn fail(error: &ClientError, key: Option<&ApiKey>) -> ExitCode {
-    let text = error.to_string();
-    eprintln!("error: {}", key.map_or(text.clone(), |k| k.scrub(&text)));
+/// Resolves at the first SIGINT (Ctrl-C) or SIGTERM; never when neither can be listened to.
+async fn interrupted() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Prints an error. Nothing is scrubbed here: the key never enters an error (echoes are
+/// removed where a body enters the client) and server text was made printable there.
+fn fail(error: &ClientError) -> ExitCode {
+    eprintln!("error: {error}");
     ExitCode::from(exit_code(error))
 }
 
@@ -214,6 +272,7 @@ pub fn exit_code(error: &ClientError) -> u8 {
         ClientError::Transport { .. }
         | ClientError::Timeout { .. }
         | ClientError::Deadline { .. }
+        | ClientError::DownloadDeadline { .. }
         | ClientError::Io { .. } => TRANSPORT,
         _ => TRANSPORT,
     }
@@ -228,24 +287,65 @@ fn verdict(fetched: &FetchedTask) -> u8 {
     }
 }
 
-fn print_warnings(client: &Client, fetched: &FetchedTask) {
+/// What a printed task may show.
+#[derive(Clone, Copy, Debug)]
+struct Shown {
+    /// Signed URLs whole (`--show-secrets`).
+    secrets: bool,
+}
+
+/// Text of a server as a line of stderr shows it: signed-URL secrets masked, control
+/// characters and bidi overrides made visible.
+fn untrusted(text: &str) -> String {
+    printable(&mask_urls(text)).into_owned()
+}
+
+fn print_warnings(fetched: &FetchedTask) {
     for issue in &fetched.warnings {
-        eprintln!("warning: {}", client.api_key().scrub(&issue.to_string()));
+        // The validator masked what it quoted; the rest of the message may quote names.
+        eprintln!("warning: {}", printable(&issue.to_string()));
     }
 }
 
-/// Prints the task as JSON on stdout, and why it failed on stderr.
-fn print_task(client: &Client, fetched: &FetchedTask) {
-    let text =
-        serde_json::to_string_pretty(&fetched.json).unwrap_or_else(|_| fetched.json.to_string());
-    println!("{}", client.api_key().scrub(&text));
+/// Prints the task as JSON on stdout (JSON escapes what a terminal would obey; signed-URL
+/// secrets masked unless `--show-secrets`), and why it failed on stderr.
+fn print_task(shown: Shown, fetched: &FetchedTask) {
+    let mut json = fetched.json.clone();
+    if !shown.secrets {
+        mask_json(&mut json);
+    }
+    let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string());
+    println!("{text}");
     if let Some(error) = fetched
         .task
         .error
         .as_ref()
         .filter(|_| fetched.task.status == TaskStatus::Failed)
     {
-        eprintln!("task {} failed: {}", fetched.task.id, error.message);
+        let message = if shown.secrets {
+            printable(&error.message).into_owned()
+        } else {
+            untrusted(&error.message)
+        };
+        eprintln!("task {} failed: {message}", untrusted(&fetched.task.id));
+    }
+}
+
+/// Masks the signed-URL secrets of every string of `value`.
+fn mask_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => {
+                if let Cow::Owned(masked) = mask_urls(s) {
+                    *s = masked;
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(map) => stack.extend(map.values_mut()),
+            _ => {}
+        }
     }
 }
 
@@ -266,30 +366,40 @@ fn print_saved(saved: &[Downloaded], to_stderr: bool) {
     }
 }
 
-async fn get(client: &Client, id: &str, sync_upstream: bool) -> Result<u8, ClientError> {
+async fn get(
+    client: &Client,
+    shown: Shown,
+    id: &str,
+    sync_upstream: bool,
+) -> Result<u8, ClientError> {
     let fetched = client.get_task(id, sync_upstream).await?;
-    print_warnings(client, &fetched);
-    print_task(client, &fetched);
+    print_warnings(&fetched);
+    print_task(shown, &fetched);
     Ok(verdict(&fetched))
 }
 
+/// Polls, then downloads, all within `--timeout`, counted from the start.
 async fn wait(
     client: &Client,
+    shown: Shown,
     id: &str,
     policy: &WaitPolicy,
     download: Option<&Path>,
 ) -> Result<u8, ClientError> {
+    let until = Instant::now() + policy.deadline;
     let mut display = Display::new(id);
     let result = client
-        .wait(id, policy, |progress| display.show(client, &progress))
+        .wait(id, policy, |progress| display.show(&progress))
         .await;
     display.finish();
     let fetched = result?;
-    print_warnings(client, &fetched);
-    print_task(client, &fetched);
+    print_warnings(&fetched);
+    print_task(shown, &fetched);
     let code = verdict(&fetched);
     if let (DONE, Some(dir)) = (code, download) {
-        let saved = client.download(&fetched.task, dir).await?;
+        let saved = client
+            .download_until(&fetched.task, dir, policy, until)
+            .await?;
         print_saved(&saved, true);
     }
     Ok(code)
@@ -311,14 +421,14 @@ impl Display {
             {
                 bar.set_style(style.progress_chars("=> "));
             }
-            bar.set_prefix(id.to_string());
+            bar.set_prefix(printable(id).into_owned());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
         Display { bar, last: None }
     }
 
-    fn show(&mut self, client: &Client, progress: &Progress<'_>) {
+    fn show(&mut self, progress: &Progress<'_>) {
         let (position, message) = match progress {
             Progress::State { task, .. } => {
                 let status = match (
@@ -326,16 +436,13 @@ impl Display {
                     task.results.as_ref().is_none_or(Vec::is_empty),
                 ) {
                     (TaskStatus::Completed, true) => "completed, waiting for results".to_string(),
-                    (status, _) => status.as_str().to_string(),
+                    (status, _) => printable(status.as_str()).into_owned(),
                 };
                 (task.progress.as_u64().map(|p| p.min(100)), status)
             }
-            Progress::Retrying { error, pause, .. } => (
-                None,
-                client
-                    .api_key()
-                    .scrub(&format!("retrying in {pause:.1?}: {error}")),
-            ),
+            Progress::Retrying { error, pause, .. } => {
+                (None, format!("retrying in {pause:.1?}: {error}"))
+            }
         };
         match &self.bar {
             Some(bar) => {

@@ -160,6 +160,7 @@ impl ClientBuilder {
             .timeout(self.request_timeout)
             // The key goes only to the API: never follow a redirect elsewhere with it.
             .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(build_error)?;
         let downloads = reqwest::Client::builder()
@@ -168,6 +169,8 @@ impl ClientBuilder {
             // A video may take long; what must not happen is a stall.
             .read_timeout(self.request_timeout)
             .redirect(reqwest::redirect::Policy::limited(5))
+            // A redirect to another origin must not learn the signed URL it came from.
+            .referer(false)
             .build()
             .map_err(build_error)?;
         Ok(Client {
@@ -201,6 +204,14 @@ fn parse_base_url(text: &str) -> Result<url::Url, ClientError> {
         return Err(ClientError::Config {
             setting: "base URL",
             expected,
+            found: found(),
+        });
+    }
+    if !base.username().is_empty() || base.password().is_some() {
+        // reqwest would send them as Basic auth in place of the bearer key.
+        return Err(ClientError::Config {
+            setting: "base URL",
+            expected: "a URL without user name or password (the API key goes in FOXAPI_API_KEY or --api-key)",
             found: found(),
         });
     }
@@ -240,9 +251,12 @@ mod tests {
             "api.foxapi.cc",
             "ftp://h.example",
             "https://h.example/?x=1",
+            "https://user:hunter2-pass@h.example/",
+            "https://user@h.example/",
         ] {
             let e = parse_base_url(bad).expect_err(bad);
             assert!(e.to_string().starts_with("base URL: expected"), "{e}");
+            assert!(!e.to_string().contains("hunter2"), "{e}");
         }
     }
 

@@ -4,12 +4,13 @@
 //! complete, so a rerun skips it and resumes.
 
 use super::error::RawBody;
-use super::get::{read_limited, BodyError};
-use super::{redact, Client, ClientError};
+use super::get::{read_limited, retry_after, BodyError};
+use super::{redact, Client, ClientError, WaitPolicy};
 use crate::{Task, TaskStatus};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
 
 /// How much of an error page of a result URL is kept.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -181,9 +182,30 @@ pub(super) fn write_json(value: &Value, target: &Path, dir: &Path) -> Result<(),
 impl Client {
     /// Stores every result of a completed task under `dir` (created if missing): files named
     /// `<task id>-<index>.<ext>`, the extension from `content_type` or the URL; items
-    /// without a URL, and the ids of items that have some, as `<task id>-<index>.json`.
-    /// Files already there are skipped. Result URLs get no `Authorization` header.
+    /// without a URL as `<task id>-<index>.json`, and the ids of items that also have a URL
+    /// as `<task id>-<index>.ids.json` (never the name of a download). Files already there
+    /// are skipped. Result URLs get no `Authorization` and no `Referer` header.
+    ///
+    /// A result answered with 429, 5xx, a timeout or a connection cut is asked again with
+    /// the back-off of [`WaitPolicy::default`], `Retry-After` honoured, and the whole download
+    /// ends within its deadline (30 min); see [`Client::download_until`].
     pub async fn download(&self, task: &Task, dir: &Path) -> Result<Vec<Downloaded>, ClientError> {
+        let policy = WaitPolicy::default();
+        let until = Instant::now() + policy.deadline;
+        self.download_until(task, dir, &policy, until).await
+    }
+
+    /// As [`Client::download`], retrying with `policy`'s back-off and ending by `until`: a
+    /// download still running then (a host that drips bytes) is stopped, its partial file
+    /// removed, and the answer is [`ClientError::DownloadDeadline`]. `task wait --download`
+    /// gives the deadline of the whole wait here.
+    pub async fn download_until(
+        &self,
+        task: &Task,
+        dir: &Path,
+        policy: &WaitPolicy,
+        until: Instant,
+    ) -> Result<Vec<Downloaded>, ClientError> {
         let items = task.results.as_deref().unwrap_or_default();
         if task.status != TaskStatus::Completed || items.is_empty() {
             let status = match (&task.status, items.is_empty()) {
@@ -207,7 +229,14 @@ impl Client {
                 let outcome = if tokio::fs::try_exists(&path).await.unwrap_or(false) {
                     Saved::Skipped
                 } else {
-                    Saved::Downloaded(self.fetch_to(&task.id, index, url, &path, dir).await?)
+                    let file = ResultFile {
+                        id: &task.id,
+                        index,
+                        url,
+                        target: &path,
+                        dir,
+                    };
+                    Saved::Downloaded(self.fetch_retrying(&file, policy, until).await?)
                 };
                 saved.push(Downloaded {
                     index,
@@ -216,7 +245,13 @@ impl Client {
                 });
             }
             if url.is_none() || has_ids(item) {
-                let path = dir.join(format!("{stem}-{index}.json"));
+                // `.ids.json` cannot be a download's name: extensions hold no dot.
+                let name = if url.is_some() {
+                    format!("{stem}-{index}.ids.json")
+                } else {
+                    format!("{stem}-{index}.json")
+                };
+                let path = dir.join(name);
                 let outcome = if tokio::fs::try_exists(&path).await.unwrap_or(false) {
                     Saved::Skipped
                 } else {
@@ -233,15 +268,48 @@ impl Client {
         Ok(saved)
     }
 
-    /// Streams one result URL to `target` through a temporary file; the number of bytes.
-    async fn fetch_to(
+    /// Downloads one result, retrying what may succeed later with the back-off of the
+    /// polls, and stopping at `until` (the attempt under way is dropped, which removes its
+    /// temporary file).
+    async fn fetch_retrying(
         &self,
-        id: &str,
-        index: usize,
-        url: &str,
-        target: &Path,
-        dir: &Path,
+        file: &ResultFile<'_>,
+        policy: &WaitPolicy,
+        until: Instant,
     ) -> Result<u64, ClientError> {
+        let mut backoff = policy.backoff();
+        let mut attempts: u32 = 0;
+        let mut last_error: Option<Box<ClientError>> = None;
+        loop {
+            attempts = attempts.saturating_add(1);
+            let error = match tokio::time::timeout_at(until, self.fetch_to(file)).await {
+                Ok(Ok(bytes)) => return Ok(bytes),
+                Ok(Err(error)) if error.is_retryable() => error,
+                Ok(Err(error)) => return Err(error),
+                Err(_elapsed) => return Err(file.deadline(policy, attempts, last_error)),
+            };
+            let pause = policy.pause_after(&error, &mut backoff);
+            tracing::debug!(%error, ?pause, "retrying a result");
+            last_error = Some(Box::new(error));
+            if Instant::now() + pause >= until {
+                return Err(file.deadline(policy, attempts, last_error));
+            }
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// Streams one result URL to its target through a temporary file; the number of bytes.
+    /// The file gets its final name only after the body ended cleanly: hyper fails the read
+    /// of a body shorter than its `Content-Length` and of a chunked body cut before its last
+    /// chunk, and either failure drops the temporary file.
+    async fn fetch_to(&self, file: &ResultFile<'_>) -> Result<u64, ClientError> {
+        let ResultFile {
+            id,
+            index,
+            url,
+            target,
+            dir,
+        } = *file;
         let shown = redact::url(url);
         let limit = self.inner.max_download_bytes;
         tracing::debug!(url = %shown, "download");
@@ -264,33 +332,37 @@ impl Client {
             });
         }
         if !response.status().is_success() {
+            let retry_after = retry_after(response.headers());
             let body = match read_limited(&mut response, ERROR_BODY_LIMIT).await {
                 Ok(body) => body,
                 Err(BodyError { partial, .. }) => partial,
             };
-            let raw = RawBody::new(body);
+            // A result host never saw the key, but what it says is untrusted all the same.
+            let raw = RawBody::new(self.inner.key.remove_echoes_bytes(&body).into_owned());
             return Err(ClientError::Status {
                 url: shown,
                 status,
                 error: None,
                 body_issues: Vec::new(),
-                retry_after: None,
+                retry_after,
                 raw,
             });
         }
-        if let Some(announced) = response.content_length().filter(|&n| n > limit) {
+        let announced = response.content_length();
+        if let Some(announced) = announced.filter(|&n| n > limit) {
             return Err(ClientError::TooLarge {
                 url: shown,
                 limit,
                 found: format!("{announced} (Content-Length)"),
             });
         }
+        // Dropped on any early return (or when the caller stops waiting): the file goes too.
         let temporary = temporary_for(target, dir)?;
         let handle = temporary
             .as_file()
             .try_clone()
             .map_err(io(temporary.path(), "open"))?;
-        let mut file = tokio::fs::File::from_std(handle);
+        let mut out = tokio::fs::File::from_std(handle);
         let mut written: u64 = 0;
         loop {
             let chunk = match response.chunk().await {
@@ -314,13 +386,41 @@ impl Client {
                     found: format!("more ({written} bytes so far)"),
                 });
             }
-            file.write_all(&chunk).await.map_err(io(target, "write"))?;
+            out.write_all(&chunk).await.map_err(io(target, "write"))?;
         }
-        file.flush().await.map_err(io(target, "write"))?;
-        file.sync_all().await.map_err(io(target, "sync"))?;
-        drop(file);
+        out.flush().await.map_err(io(target, "write"))?;
+        out.sync_all().await.map_err(io(target, "sync"))?;
+        drop(out);
         persist(temporary, target, dir)?;
         Ok(written)
+    }
+}
+
+/// One result to download: where it comes from and where it goes.
+#[derive(Clone, Copy)]
+struct ResultFile<'a> {
+    id: &'a str,
+    index: usize,
+    url: &'a str,
+    target: &'a Path,
+    dir: &'a Path,
+}
+
+impl ResultFile<'_> {
+    fn deadline(
+        &self,
+        policy: &WaitPolicy,
+        attempts: u32,
+        last_error: Option<Box<ClientError>>,
+    ) -> ClientError {
+        ClientError::DownloadDeadline {
+            id: self.id.to_string(),
+            index: self.index,
+            url: redact::url(self.url),
+            deadline: policy.deadline,
+            attempts,
+            last_error,
+        }
     }
 }
 

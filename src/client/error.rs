@@ -9,7 +9,8 @@ use std::time::Duration;
 /// How many bytes of a raw body an error message quotes.
 const QUOTE_BYTES: usize = 200;
 
-/// A response body kept for diagnosis (the API key, if the server echoed it, scrubbed).
+/// A response body kept for diagnosis. The client builds it from bytes whose echoes of the
+/// API key were already removed ([`ApiKey::remove_echoes_bytes`](crate::secret::ApiKey::remove_echoes_bytes)).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct RawBody(Vec<u8>);
 
@@ -47,7 +48,13 @@ impl RawBody {
         let end = self.0.len().min(QUOTE_BYTES);
         let text = String::from_utf8_lossy(&self.0[..end]);
         let more = if self.0.len() > end { "…" } else { "" };
-        format!("{} bytes: {:?}{more}", self.0.len(), text)
+        // Debug quoting makes control characters visible; signed-URL secrets are masked.
+        let quoted = format!("{text:?}");
+        format!(
+            "{} bytes: {}{more}",
+            self.0.len(),
+            crate::redact::mask_urls(&quoted)
+        )
     }
 }
 
@@ -73,7 +80,7 @@ pub enum ClientError {
         found: String,
     },
     /// A task id that cannot be asked for.
-    #[error("task id: expected a non-empty id without '/', '?' or '#' (such as task-unified-1757165031-uyujaw3d), found {found:?}")]
+    #[error("task id: expected one path segment, not '.' or '..', without '/', '\\', '?', '#' or '%' (such as task-unified-1757165031-uyujaw3d), found {found:?}")]
     InvalidTaskId {
         /// The id given.
         found: String,
@@ -180,6 +187,23 @@ pub enum ClientError {
         /// 403, 404 or 410.
         status: u16,
     },
+    /// A result download still running when the deadline of the whole wait came; the partial
+    /// file was removed.
+    #[error("result {index} of task {id} at {url}: expected the download to end within the deadline ({deadline:?}), found it unfinished after {attempts} attempt(s); the partial file was removed{}", describe_last_error(last_error.as_deref()))]
+    DownloadDeadline {
+        /// The task.
+        id: String,
+        /// The result's position in `results`.
+        index: usize,
+        /// The URL, signed parameters replaced.
+        url: String,
+        /// The deadline of the whole wait.
+        deadline: Duration,
+        /// How many times the file was asked for.
+        attempts: u32,
+        /// The last error, if an attempt failed before the deadline.
+        last_error: Option<Box<ClientError>>,
+    },
     /// A body larger than the limit.
     #[error("{url}: expected at most {limit} bytes, found {found}")]
     TooLarge {
@@ -252,7 +276,14 @@ fn describe_status_body(error: Option<&ApiError>, issues: &[Issue], raw: &RawBod
                 Some(crate::ErrorCode::Integer(c)) => format!(" ({c})"),
                 None => String::new(),
             };
-            format!(": {}{code}: {}", e.type_, e.message)
+            // The message and code were made printable where they entered; the type is an
+            // open set, an unknown one is the server's text too.
+            let kind = e.type_.to_string();
+            format!(
+                ": {}{code}: {}",
+                crate::untrusted::printable(&kind),
+                e.message
+            )
         }
         (None, Some(issue)) => format!("; the body breaks section 4 ({issue}): {}", raw.excerpt()),
         (None, None) => format!(": {}", raw.excerpt()),
@@ -284,8 +315,11 @@ fn describe_partial(raw: &RawBody) -> String {
 fn describe_report(report: &Report) -> String {
     let count = report.errors.len();
     match report.errors.first() {
-        Some(first) if count > 1 => format!("{count} errors, the first {first}"),
-        Some(first) => first.to_string(),
+        Some(first) if count > 1 => format!(
+            "{count} errors, the first {}",
+            crate::untrusted::printable(&first.to_string())
+        ),
+        Some(first) => crate::untrusted::printable(&first.to_string()).into_owned(),
         None => "no errors (this is a bug of the client)".to_string(),
     }
 }

@@ -3,7 +3,7 @@
 use super::error::RawBody;
 use super::{redact, Client, ClientError};
 use crate::input::{self, Limits};
-use crate::{Contract, ErrorBody, Issue, ResultItem, Task};
+use crate::{ApiError, Contract, ErrorBody, Issue, ResultItem, Task};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -72,12 +72,19 @@ pub(super) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
 
 impl Client {
     /// The URL of a task, or why the id cannot be one.
+    /// The id must be one path segment of its own: not empty, not `.` or `..` (which a URL
+    /// resolves to the parent, `GET /v1/tasks` with the key), without `/`, `\\`, `?`, `#`,
+    /// `%` or control characters; anything else in it is percent-encoded.
     pub fn task_url(&self, id: &str, sync_upstream: bool) -> Result<url::Url, ClientError> {
-        if id.trim().is_empty() || id.contains(['/', '?', '#']) || id.chars().any(char::is_control)
+        let refused = || ClientError::InvalidTaskId {
+            found: crate::untrusted::printable(id).into_owned(),
+        };
+        if id.trim().is_empty()
+            || matches!(id, "." | "..")
+            || id.contains(['/', '\\', '?', '#', '%'])
+            || id.chars().any(char::is_control)
         {
-            return Err(ClientError::InvalidTaskId {
-                found: id.to_string(),
-            });
+            return Err(refused());
         }
         let mut url = self.inner.base.clone();
         url.path_segments_mut()
@@ -88,6 +95,14 @@ impl Client {
             })?
             .pop_if_empty()
             .extend(["v1", "tasks", id]);
+        // The id must have stayed one segment, the last one, after `/v1/tasks`.
+        let segments: Vec<&str> = url
+            .path_segments()
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        if !matches!(segments.as_slice(), [.., "v1", "tasks", last] if !last.is_empty()) {
+            return Err(refused());
+        }
         if sync_upstream {
             url.query_pairs_mut().append_pair("sync_upstream", "true");
         }
@@ -153,7 +168,10 @@ impl Client {
                 return Err(self.transport(shown, "reading the body", source, partial, timeout))
             }
         };
-        let raw = RawBody::new(self.inner.key.scrub_bytes(&bytes));
+        // The key is taken out where the body enters, before anything parses, quotes or
+        // escapes it: a server that echoes the Authorization header cannot put it on a screen.
+        let bytes = self.inner.key.remove_echoes_bytes(&bytes).into_owned();
+        let raw = RawBody::new(bytes.clone());
         if !(200..300).contains(&status) {
             return Err(self.status_error(shown, status, wait, raw));
         }
@@ -161,7 +179,7 @@ impl Client {
             max_bytes: limit,
             ..Contract::global().limits()
         };
-        let value = match input::parse(&bytes, limits) {
+        let mut value = match input::parse(&bytes, limits) {
             Ok(value) => value,
             Err(issue) => {
                 return Err(ClientError::Contract {
@@ -171,6 +189,8 @@ impl Client {
                 })
             }
         };
+        // Escaped forms (`\u0073k-...`) decode to the key itself: taken out of the parsed value.
+        self.inner.key.remove_echoes(&mut value);
         match Contract::global().parse_value(&value) {
             Ok(parsed) => Ok(FetchedTask {
                 task: parsed.task,
@@ -195,11 +215,12 @@ impl Client {
         raw: RawBody,
     ) -> ClientError {
         let (error, body_issues) = match serde_json::from_slice::<Value>(raw.as_bytes()) {
-            Ok(value) => {
+            Ok(mut value) => {
+                self.inner.key.remove_echoes(&mut value);
                 let report = Contract::global().validate_error_body(&value);
                 if report.is_valid() {
                     match serde_json::from_value::<ErrorBody>(value) {
-                        Ok(body) => (Some(Box::new(body.error)), Vec::new()),
+                        Ok(body) => (Some(Box::new(untrusted_error(body.error))), Vec::new()),
                         Err(e) => (None, vec![issue(format!("contract bug: the error body keeps section 4 but does not type: {e}"))]),
                     }
                 } else {
@@ -230,7 +251,7 @@ impl Client {
         partial: Vec<u8>,
         timeout: Duration,
     ) -> ClientError {
-        let raw = RawBody::new(self.inner.key.scrub_bytes(&partial));
+        let raw = RawBody::new(self.inner.key.remove_echoes_bytes(&partial).into_owned());
         if source.is_timeout() {
             ClientError::Timeout {
                 url,
@@ -246,6 +267,22 @@ impl Client {
             }
         }
     }
+}
+
+/// Text of a server made fit for a message, once, where it enters: signed-URL secrets masked
+/// and control characters, ESC, line breaks and bidi overrides made visible.
+pub(super) fn untrusted_text(text: &str) -> String {
+    crate::untrusted::printable(&crate::redact::mask_urls(text)).into_owned()
+}
+
+/// A section 4 error as a server sent it, its free text made fit for a message.
+fn untrusted_error(mut error: ApiError) -> ApiError {
+    error.message = untrusted_text(&error.message);
+    error.param = error.param.as_deref().map(untrusted_text);
+    if let Some(crate::ErrorCode::String(code)) = &mut error.code {
+        *code = untrusted_text(code);
+    }
+    error
 }
 
 fn issue(message: String) -> Issue {

@@ -4,8 +4,30 @@
 //!
 //! The client only reads: it never submits a task (a POST that costs money), so nothing it
 //! retries can cost anything. The API key is an [`ApiKey`]: it is sent in the
-//! `Authorization` header of API requests only (never to result URLs), and never shown in
-//! `Debug`, logs, errors or recorded files.
+//! `Authorization` header of API requests only (never to result URLs, which also get no
+//! `Referer`), and never shown in `Debug`, logs, errors or recorded files.
+//!
+//! How the key stays out of what is printed, by construction rather than by replacing text
+//! in finished output:
+//! - the client never formats the key into anything but the header it sends;
+//! - a server may echo the header back. Its echoes are removed where a body enters the
+//!   client, before anything parses, quotes or escapes it: in the raw bytes (the key as is
+//!   and as a JSON string holds it, `"` and `\` escaped), then in the parsed JSON (each
+//!   string holding it, however it was escaped). Only a key of at least
+//!   [`MIN_RECOGNISABLE_KEY_LEN`](crate::secret::MIN_RECOGNISABLE_KEY_LEN) characters is
+//!   looked for: a key such as `0` would match ordinary numbers, and the answer is left as
+//!   the server sent it;
+//! - other text of the server (error messages, codes) is untrusted: it is made printable
+//!   ([`crate::untrusted::printable`]) and its signed-URL secrets masked
+//!   ([`crate::redact::mask_urls`]) once, where it enters an error.
+//!
+//! [`Client::wait`] and [`Client::download_until`] share one deadline in `task wait
+//! --download`; result downloads are retried with the back-off of the polls, and one stopped
+//! by the deadline (or by dropping its future, as the CLI does on SIGINT) leaves no partial
+//! file. A body cut short is never stored: hyper fails a body shorter than its
+//! `Content-Length` or a chunked body without its last chunk. A body delimited only by the
+//! closing of the connection cannot be told from a whole one, and is stored when it ends
+//! without a transport error.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), foxapi_contract::client::ClientError> {

@@ -1,65 +1,28 @@
 //! Removing secrets from what is kept or shown: signed URL query parameters, `Authorization`
 //! entries, URL passwords and the API key itself.
 
-use crate::secret::{ApiKey, REDACTED};
+use crate::secret::ApiKey;
 use serde_json::Value;
 
 pub use crate::redact::is_secret_param;
 
-/// `text` with, when it is an absolute URL, every secret query parameter's value and any
-/// password replaced by [`REDACTED`]; other text comes back as it is.
+/// `text` with the secrets of its http(s) URLs masked: [`crate::redact::mask_urls`], the one
+/// masking function, as an owned string.
 pub fn url(text: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(text) else {
-        return text.to_string();
-    };
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return text.to_string();
-    }
-    let mut changed = false;
-    if parsed.password().is_some() {
-        // Cannot fail on an http(s) URL, which always has a host.
-        changed |= parsed.set_password(Some(REDACTED)).is_ok();
-    }
-    if parsed.query().is_some() {
-        let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
-        if pairs.iter().any(|(name, _)| is_secret_param(name)) {
-            changed = true;
-            let mut query = parsed.query_pairs_mut();
-            query.clear();
-            for (name, value) in &pairs {
-                query.append_pair(
-                    name,
-                    if is_secret_param(name) {
-                        REDACTED
-                    } else {
-                        value
-                    },
-                );
-            }
-        }
-    }
-    if changed {
-        parsed.to_string()
-    } else {
-        text.to_string()
-    }
+    crate::redact::mask_urls(text).into_owned()
 }
 
 /// Removes the secrets from a JSON value in place: every object entry named
-/// `authorization` (any case) is dropped, every string that is a URL has its secret query
-/// parameters replaced, and, when a key is given, every occurrence of it is replaced.
-/// Returns how many values were changed.
+/// `authorization` (any case) is dropped, every string has the secrets of its URLs masked,
+/// and, when a key is given, its echoes are removed ([`ApiKey::remove_echoes`]: only a key
+/// long enough to be recognised). Returns how many values were changed.
 pub fn json(value: &mut Value, key: Option<&ApiKey>) -> usize {
     let mut changed = 0;
-    let mut stack = vec![value];
+    let mut stack = vec![&mut *value];
     while let Some(v) = stack.pop() {
         match v {
             Value::String(s) => {
-                let mut clean = url(s);
-                if let Some(key) = key {
-                    clean = key.scrub(&clean);
-                }
-                if clean != *s {
+                if let std::borrow::Cow::Owned(clean) = crate::redact::mask_urls(s) {
                     *s = clean;
                     changed += 1;
                 }
@@ -69,23 +32,12 @@ pub fn json(value: &mut Value, key: Option<&ApiKey>) -> usize {
                 let before = map.len();
                 map.retain(|name, _| !name.eq_ignore_ascii_case("authorization"));
                 changed += before - map.len();
-                let secret_names: Vec<String> = map
-                    .keys()
-                    .filter(|name| key.is_some_and(|k| name.contains(k.expose())))
-                    .cloned()
-                    .collect();
-                for name in secret_names {
-                    if let Some(v) = map.remove(&name) {
-                        map.insert(key.map_or(name.clone(), |k| k.scrub(&name)), v);
-                        changed += 1;
-                    }
-                }
                 stack.extend(map.values_mut());
             }
             _ => {}
         }
     }
-    changed
+    changed + key.map_or(0, |k| k.remove_echoes(value))
 }
 
 #[cfg(test)]
@@ -124,6 +76,14 @@ mod tests {
             url("https://u:pw@h.example/x"),
             "https://u:REDACTED@h.example/x"
         );
+    }
+
+    #[test]
+    fn json_leaves_short_keys_and_numbers_alone() {
+        let key = ApiKey::new("0").expect("a key");
+        let mut value = serde_json::json!({"progress": 100, "id": "task-0"});
+        assert_eq!(json(&mut value, Some(&key)), 0);
+        assert_eq!(value, serde_json::json!({"progress": 100, "id": "task-0"}));
     }
 
     #[test]

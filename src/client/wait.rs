@@ -50,7 +50,7 @@ impl WaitPolicy {
         u64::try_from(pauses).unwrap_or(u64::MAX).saturating_add(1)
     }
 
-    fn backoff(&self) -> impl Iterator<Item = Duration> {
+    pub(super) fn backoff(&self) -> impl Iterator<Item = Duration> {
         ExponentialBuilder::default()
             .with_min_delay(self.backoff_min.max(MIN_DELAY))
             .with_max_delay(self.backoff_max.max(MIN_DELAY))
@@ -61,7 +61,7 @@ impl WaitPolicy {
 
     /// The pause before retrying after `error`: its `Retry-After` (capped, plus a little
     /// jitter) when it has one, else the next back-off step (capped).
-    fn pause_after(
+    pub(super) fn pause_after(
         &self,
         error: &ClientError,
         backoff: &mut impl Iterator<Item = Duration>,

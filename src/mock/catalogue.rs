@@ -29,14 +29,15 @@ pub(crate) struct Catalogue {
 }
 
 impl Catalogue {
-    /// Loads every `*.json` file under `dir` (recursively, in path order). A file that does
+    /// Loads every `*.json` file under `dir` (recursively, in path order; links to
+    /// directories are not followed, and the walk is bounded). A file that does
     /// not keep the contract, or repeats an id, is skipped, not served: the server only sends
     /// what the contract accepts.
     pub fn load(dir: &Path) -> Result<Catalogue, MockError> {
         let mut files = Vec::new();
-        collect(dir, &mut files)?;
-        files.sort();
         let mut catalogue = Catalogue::default();
+        collect(dir, &mut files, &mut catalogue.skipped)?;
+        files.sort();
         for path in files {
             match read_task(&path) {
                 Ok(task) => {
@@ -98,16 +99,88 @@ fn samples(entry: &Entry) -> Option<Vec<Value>> {
         .collect()
 }
 
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), MockError> {
-    let fail = |source| MockError::Fixtures {
+/// How deep under the fixtures directory the walk goes.
+const MAX_DEPTH: usize = 32;
+/// How many fixture files are read at most.
+const MAX_FILES: usize = 100_000;
+
+/// Collects the `*.json` files under `dir`, without following links to directories (a link
+/// to a file is read), at most [`MAX_DEPTH`] levels deep and [`MAX_FILES`] files; what is
+/// left out is said in `skipped`. Only the top directory failing to open is an error.
+fn collect(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<(), MockError> {
+    let top = std::fs::read_dir(dir).map_err(|source| MockError::Fixtures {
         path: dir.to_path_buf(),
         source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(fail)? {
-        let path = entry.map_err(fail)?.path();
-        if path.is_dir() {
-            collect(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "json") {
+    })?;
+    let mut pending = vec![(top, 0usize)];
+    while let Some((entries, depth)) = pending.pop() {
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    skipped.push(Skipped {
+                        path: dir.to_path_buf(),
+                        reason: format!("a directory entry cannot be read: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let path = entry.path();
+            // The entry's own type: a link is a link, not what it points at.
+            let kind = match entry.file_type() {
+                Ok(kind) => kind,
+                Err(e) => {
+                    skipped.push(Skipped {
+                        path,
+                        reason: format!("cannot be read: {e}"),
+                    });
+                    continue;
+                }
+            };
+            if kind.is_dir() {
+                if depth + 1 > MAX_DEPTH {
+                    skipped.push(Skipped {
+                        path,
+                        reason: format!("expected at most {MAX_DEPTH} directory levels, found more (not walked)"),
+                    });
+                    continue;
+                }
+                match std::fs::read_dir(&path) {
+                    Ok(inner) => pending.push((inner, depth + 1)),
+                    Err(e) => skipped.push(Skipped {
+                        path,
+                        reason: format!("directory cannot be read: {e}"),
+                    }),
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "json") {
+                if kind.is_symlink() && path.is_dir() {
+                    skipped.push(Skipped {
+                        path,
+                        reason: "a link to a directory: not followed".to_string(),
+                    });
+                }
+                continue;
+            }
+            if kind.is_symlink() && !path.is_file() {
+                skipped.push(Skipped {
+                    path,
+                    reason: "a link to something other than a file: not followed".to_string(),
+                });
+                continue;
+            }
+            if files.len() >= MAX_FILES {
+                skipped.push(Skipped {
+                    path,
+                    reason: format!("expected at most {MAX_FILES} fixture files, found more"),
+                });
+                continue;
+            }
             files.push(path);
         }
     }
@@ -146,6 +219,30 @@ mod tests {
                 shape.name()
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_to_directories_are_not_followed_so_a_loop_ends() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let inner = dir.path().join("a");
+        std::fs::create_dir(&inner).expect("a/");
+        std::os::unix::fs::symlink(dir.path(), inner.join("loop")).expect("a link up");
+        std::fs::write(inner.join("x.json"), "{}").expect("a file");
+        let catalogue = Catalogue::load(dir.path()).expect("loads");
+        assert!(
+            catalogue
+                .skipped
+                .iter()
+                .any(|s| s.path.ends_with("a/loop") && s.reason.contains("not followed")),
+            "{:?}",
+            catalogue.skipped
+        );
+        assert_eq!(
+            catalogue.skipped.len(),
+            2,
+            "the link, and x.json (not a task)"
+        );
     }
 
     #[test]

@@ -5,16 +5,12 @@
 //! switch allows, then fails the write, and hyper closes the connection. The client sees the
 //! promised `Content-Length` and fewer bytes, or no answer at all.
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 /// The end of an HTTP head.
 const HEAD_END: &[u8; 4] = b"\r\n\r\n";
@@ -91,6 +87,99 @@ impl Cut {
 pub(crate) struct CuttableStream {
     inner: TcpStream,
     cut: Cut,
+    /// An answer written in place of one of hyper's, and how much of it has gone out.
+    replacing: Option<Replacing>,
+}
+
+/// hyper's empty answer to an unparsable request, being replaced by one with a body.
+#[derive(Debug)]
+struct Replacing {
+    bytes: Vec<u8>,
+    written: usize,
+    /// How many bytes of hyper's write this stands for.
+    consumed: usize,
+}
+
+impl CuttableStream {
+    /// A stream that lets everything through until a handler says otherwise.
+    pub fn new(inner: TcpStream) -> CuttableStream {
+        CuttableStream {
+            inner,
+            cut: Cut::new(),
+            replacing: None,
+        }
+    }
+
+    /// The switch of this connection, for its handlers.
+    pub fn cut(&self) -> Cut {
+        self.cut.clone()
+    }
+}
+
+/// hyper's answer to a request it cannot parse (a whole head, status 400, 414 or 431,
+/// `content-length: 0`, nothing after it) rewritten with a section 4 body; `None` for any
+/// other write. The handlers of the mock never send an empty non-2xx answer, so this only
+/// catches hyper's.
+fn section4_for_parse_error(buf: &[u8]) -> Option<Vec<u8>> {
+    let (status, message) = if buf.starts_with(b"HTTP/1.1 400 ") {
+        (400, "expected an HTTP/1.1 request, found one whose request line or headers cannot be parsed")
+    } else if buf.starts_with(b"HTTP/1.1 414 ") {
+        (
+            414,
+            "expected a request target of a readable length, found one too long",
+        )
+    } else if buf.starts_with(b"HTTP/1.1 431 ") {
+        (
+            431,
+            "expected request headers of a readable size, found too many or too large",
+        )
+    } else {
+        return None;
+    };
+    let head_end = memchr::memmem::find(buf, HEAD_END)?;
+    if head_end + HEAD_END.len() != buf.len() {
+        return None;
+    }
+    let head = std::str::from_utf8(&buf[..head_end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next()?;
+    let mut headers: Vec<&str> = Vec::new();
+    let mut empty = false;
+    let mut closes = false;
+    for line in lines {
+        match line.split_once(':') {
+            Some((name, value)) if name.eq_ignore_ascii_case("content-length") => {
+                empty = value.trim() == "0";
+            }
+            Some((name, _)) => {
+                closes |= name.eq_ignore_ascii_case("connection");
+                headers.push(line);
+            }
+            None => headers.push(line),
+        }
+    }
+    if !empty {
+        return None;
+    }
+    let body = serde_json::json!({"error": {"message": message, "type": "invalid_request_error"}})
+        .to_string();
+    let mut out = format!("{status_line}\r\n");
+    for line in headers {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    if !closes {
+        out.push_str("connection: close\r\n");
+    }
+    out.push_str(&format!(
+        "content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    tracing::debug!(
+        status,
+        "mock: answered an unparsable request with a section 4 body"
+    );
+    Some(out.into_bytes())
 }
 
 impl AsyncRead for CuttableStream {
@@ -110,6 +199,31 @@ impl AsyncWrite for CuttableStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if this.replacing.is_none() {
+            if let Some(bytes) = section4_for_parse_error(buf) {
+                this.replacing = Some(Replacing {
+                    bytes,
+                    written: 0,
+                    consumed: buf.len(),
+                });
+            }
+        }
+        if let Some(replacing) = &mut this.replacing {
+            while replacing.written < replacing.bytes.len() {
+                let rest = &replacing.bytes[replacing.written..];
+                match Pin::new(&mut this.inner).poll_write(cx, rest) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                    }
+                    Poll::Ready(Ok(n)) => replacing.written += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            let consumed = replacing.consumed;
+            this.replacing = None;
+            return Poll::Ready(Ok(consumed));
+        }
         let allowed = this.cut.allowance().of(buf);
         if allowed == 0 && !buf.is_empty() {
             return Poll::Ready(Err(io::Error::new(
@@ -136,46 +250,6 @@ impl AsyncWrite for CuttableStream {
     }
 }
 
-/// A TCP listener handing out [`CuttableStream`]s.
-#[derive(Debug)]
-pub(crate) struct CuttableListener(pub TcpListener);
-
-impl Listener for CuttableListener {
-    type Io = CuttableStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.0.accept().await {
-                Ok((inner, addr)) => {
-                    return (
-                        CuttableStream {
-                            inner,
-                            cut: Cut::new(),
-                        },
-                        addr,
-                    )
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(error = %e, "mock: accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
-    }
-}
-
-impl Connected<IncomingStream<'_, CuttableListener>> for Cut {
-    fn connect_info(stream: IncomingStream<'_, CuttableListener>) -> Self {
-        stream.io().cut.clone()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +269,29 @@ mod tests {
             assert!(allowance.admit(b));
         }
         assert_eq!(allowance.of(rest), 2 + 4);
+    }
+
+    #[test]
+    fn hypers_empty_parse_error_answers_get_a_section_4_body() {
+        let hyper = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: Thu, 01 Jan 2026 00:00:00 GMT\r\n\r\n";
+        let out = section4_for_parse_error(hyper).expect("rewritten");
+        let text = String::from_utf8(out).expect("utf8");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+        assert!(head.starts_with("HTTP/1.1 431 "), "{head}");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
+        assert!(head.contains("date: "), "{head}");
+        let body: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        for other in [
+            &b"HTTP/1.1 400 Bad Request\r\ncontent-length: 20\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n{}",
+        ] {
+            assert!(section4_for_parse_error(other).is_none());
+        }
     }
 
     #[test]

@@ -105,6 +105,12 @@ pub enum MockError {
         /// What was expected and what was found.
         message: String,
     },
+    /// Connection limits that would serve nothing.
+    #[error("connection limits: expected a header read timeout above zero and at least one connection, found {found}")]
+    Limits {
+        /// What was given.
+        found: String,
+    },
     /// The server stopped with an error.
     #[error("serving: {source}")]
     Serve {

@@ -2,7 +2,7 @@
 
 use super::app::{App, Settings};
 use super::catalogue::{Catalogue, Skipped};
-use super::connection::{Cut, CuttableListener};
+use super::connection::CuttableStream;
 use super::{routes, ApiKey, FaultCounts, Faults, Lifecycle, MockClock, MockError, Scenario};
 use serde_json::Value;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -38,11 +38,17 @@ pub struct MockConfig {
     pub scenario: Scenario,
     /// The clock of lifecycles and URL expiry; [`MockClock::manual`] lets a test step it.
     pub clock: MockClock,
+    /// How long a connection may take to send a request's head, and may sit idle between
+    /// requests; then it is closed (default 30 s).
+    pub header_read_timeout: Duration,
+    /// The most connections served at once; more wait to be accepted (default 1,024).
+    pub max_connections: usize,
 }
 
 impl Default for MockConfig {
     /// `127.0.0.1:0`, no fixtures, any Bearer token, three polls per task, URLs valid for
-    /// 24 hours (as the spec says), no faults, seed 0, the system clock.
+    /// 24 hours (as the spec says), no faults, seed 0, the system clock, request heads within
+    /// 30 s, at most 1,024 connections.
     fn default() -> Self {
         MockConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -54,6 +60,8 @@ impl Default for MockConfig {
             seed: 0,
             scenario: Scenario::default(),
             clock: MockClock::system(),
+            header_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
         }
     }
 }
@@ -78,6 +86,14 @@ impl MockServer {
             return Err(MockError::NotLoopback { addr: config.addr });
         }
         config.faults.check("faults")?;
+        if config.header_read_timeout.is_zero() || config.max_connections == 0 {
+            return Err(MockError::Limits {
+                found: format!(
+                    "a header read timeout of {:?} and {} connections",
+                    config.header_read_timeout, config.max_connections
+                ),
+            });
+        }
         config.scenario.check("(given in code)")?;
         let listener = TcpListener::bind(config.addr)
             .await
@@ -124,15 +140,16 @@ impl MockServer {
             }
         }
         let (stop, stopped) = oneshot::channel::<()>();
-        let service = routes::router(Arc::clone(&app)).into_make_service_with_connect_info::<Cut>();
-        let serving = tokio::spawn(async move {
-            axum::serve(CuttableListener(listener), service)
-                .with_graceful_shutdown(async move {
-                    // A dropped sender stops the server as well.
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = Limits {
+            header_read_timeout: config.header_read_timeout,
+            max_connections: config.max_connections,
+        };
+        let serving = tokio::spawn(serve(
+            listener,
+            routes::router(Arc::clone(&app)),
+            limits,
+            stopped,
+        ));
         tracing::info!(%addr, tasks = app.task_ids().len(), skipped = skipped.len(), "mock FoxAPI listening");
         Ok(MockServer {
             addr,
@@ -228,4 +245,64 @@ impl Drop for MockServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// What bounds the connections of a server.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    header_read_timeout: Duration,
+    max_connections: usize,
+}
+
+/// Accepts connections until `stopped` (or its sender is dropped), each served over HTTP/1.1
+/// with a header-read timeout and counted against the connection limit; then lets the open
+/// ones finish their answers and closes them.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut stopped = std::pin::pin!(stopped);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = &mut stopped => break,
+        };
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "mock: accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let stream = CuttableStream::new(tcp);
+        let connection = axum::extract::ConnectInfo(stream.cut());
+        let service = hyper_util::service::TowerToHyperService::new(
+            router.clone().layer(axum::Extension(connection)),
+        );
+        let served = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let served = graceful.watch(served);
+        tokio::spawn(async move {
+            if let Err(e) = served.await {
+                tracing::debug!(error = %e, "mock: connection ended");
+            }
+            drop(permit);
+        });
+    }
+    graceful.shutdown().await;
+    Ok(())
 }

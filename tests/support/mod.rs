@@ -8,8 +8,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 
 /// One scripted answer.
 #[derive(Clone, Debug)]
@@ -28,6 +30,15 @@ pub enum Step {
     Hang,
     /// A section 4 error whose message repeats the `Authorization` header received.
     EchoAuthorization { status: u16 },
+    /// A JSON body in which every `{auth}` is the `Authorization` header received, as a JSON
+    /// string holds it (quotes and backslashes escaped).
+    Echo { status: u16, template: String },
+    /// These bytes as they are (a whole answer, head included), then the connection closes.
+    Raw(Vec<u8>),
+    /// A 200 head without `Content-Length`, then one byte every `every`, `bytes` in all:
+    /// a result host that never quite stalls. The server reports `dripping <path>` once the
+    /// first byte is out.
+    Drip { every: Duration, bytes: usize },
 }
 
 impl Step {
@@ -103,6 +114,14 @@ struct State {
     scripts: HashMap<String, VecDeque<Step>>,
     counts: HashMap<String, u32>,
     received: Vec<Received>,
+    /// Who hears of events: `request <path>` on each request, `dripping <path>`.
+    listeners: Vec<mpsc::UnboundedSender<String>>,
+}
+
+impl State {
+    fn tell(&mut self, event: String) {
+        self.listeners.retain(|l| l.send(event.clone()).is_ok());
+    }
 }
 
 /// The server. Dropping it stops accepting connections.
@@ -156,6 +175,14 @@ impl Server {
     /// Every request received, in order.
     pub fn received(&self) -> Vec<Received> {
         self.state().received.clone()
+    }
+
+    /// Events from now on: `request <path>` as each request arrives, `dripping <path>` when a
+    /// [`Step::Drip`] has sent its first byte. A test awaits them instead of sleeping.
+    pub fn events(&self) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.state().listeners.push(tx);
+        rx
     }
 
     /// The base URL, `http://127.0.0.1:<port>`.
@@ -217,6 +244,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
         *state.counts.entry(request.path.clone()).or_default() += 1;
         state.received.push(request.clone());
+        state.tell(format!("request {}", request.path));
         match state.scripts.get_mut(&request.path) {
             Some(steps) if steps.len() > 1 => steps.pop_front(),
             Some(steps) => steps.front().cloned(),
@@ -261,6 +289,40 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             );
             out.extend_from_slice(&body);
             let _ = stream.write_all(&out).await;
+        }
+        Step::Echo { status, template } => {
+            let seen = request.header("authorization").unwrap_or_default();
+            let quoted = serde_json::to_string(seen).expect("a string");
+            let body = template
+                .replace("{auth}", &quoted[1..quoted.len() - 1])
+                .into_bytes();
+            let mut out = head(
+                status,
+                &[("Content-Type".into(), "application/json".into())],
+                body.len(),
+            );
+            out.extend_from_slice(&body);
+            let _ = stream.write_all(&out).await;
+        }
+        Step::Raw(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+        }
+        Step::Drip { every, bytes } => {
+            let head =
+                b"HTTP/1.1 200 Dripping\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n";
+            if stream.write_all(head).await.is_err() {
+                return;
+            }
+            for sent in 0..bytes {
+                if stream.write_all(b"x").await.is_err() {
+                    return;
+                }
+                if sent == 0 {
+                    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+                    state.tell(format!("dripping {}", request.path));
+                }
+                tokio::time::sleep(every).await;
+            }
         }
     }
     let _ = stream.shutdown().await;
