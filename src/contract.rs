@@ -9,7 +9,7 @@
 use crate::compiled::{Compiled, Place, DEPTH_RULE};
 use crate::input::{self, json_type, Limits};
 use crate::model::{self, ResultsError};
-use crate::report::{Dispatch, Issue, Report, Rule};
+use crate::report::{Dispatch, Issue, Report, Rule, Severity};
 use crate::{ResultItem, Task};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
@@ -258,7 +258,7 @@ impl Contract {
         // are is remembered by hash, so a warning where an error is (kept or not) is left out
         // in constant time.
         let max = self.max_issues;
-        let mut said: HashSet<(String, String)> = HashSet::new();
+        let mut said: HashSet<(String, String, Option<String>)> = HashSet::new();
         let mut error_paths: HashSet<u64> = HashSet::new();
         let mut batch = Vec::new();
         for (place, error) in self.contract.errors(value, key) {
@@ -274,7 +274,11 @@ impl Contract {
                 error_paths.insert(hash_of(&issue.instance_path));
                 if report.errors.len() >= max {
                     report.omitted_errors += 1;
-                } else if said.insert((issue.instance_path.clone(), issue.message.clone())) {
+                } else if said.insert((
+                    issue.instance_path.clone(),
+                    issue.message.clone(),
+                    issue.rule_description.clone(),
+                )) {
                     report.errors.push(issue);
                 }
             }
@@ -365,6 +369,11 @@ impl Contract {
         strict: bool,
         out: &mut Vec<Issue>,
     ) {
+        let severity = if strict {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         let parts = error.into_parts();
         let instance_path = place.instance_path(parts.instance_path.as_str());
         let schema_path = place.schema_path(parts.schema_path.as_str());
@@ -405,26 +414,29 @@ impl Contract {
                         .get(&key)
                         .map(|v| self.quote(v))
                         .unwrap_or_default();
-                    out.push(Issue {
-                        instance_path: format!("{instance_path}/{}", escape(&key)),
-                        schema_path: schema_path.clone(),
-                        message: format!(
+                    let rule = if strict {
+                        Rule::UndeclaredKey
+                    } else {
+                        Rule::Schema
+                    };
+                    let mut issue = Issue::at(
+                        rule,
+                        format!("{instance_path}/{}", escape(&key)),
+                        format!(
                             "undeclared key {key:?}: expected only the keys the schema declares"
                         ),
-                        rule: if strict {
-                            Rule::UndeclaredKey
-                        } else {
-                            Rule::Schema
-                        },
-                        found: Some(found),
-                    });
+                    );
+                    issue.severity = severity;
+                    issue.schema_path = schema_path.clone();
+                    issue.found = Some(found);
+                    out.push(issue);
                 }
                 return;
             }
             other => Some(other),
         };
         let found = self.quote(&instance);
-        let mut message = match &kind {
+        let message = match &kind {
             Some(ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }) => {
                 match self.described(&schema_path) {
                     Some(what) => format!("expected {what}, found {found}"),
@@ -435,11 +447,10 @@ impl Contract {
             None => format!("expected one of the forms the schema allows, found {found}"),
         };
         let rule_index = rule_index(&schema_path);
-        if let Some(description) = rule_index.and_then(|i| self.rule_descriptions.get(i)) {
-            if !description.is_empty() {
-                message = format!("{message} (rule: {description})");
-            }
-        }
+        let rule_description = rule_index
+            .and_then(|i| self.rule_descriptions.get(i))
+            .filter(|d| !d.is_empty())
+            .cloned();
         let rule = if !strict {
             Rule::Schema
         } else if rule_index.is_some_and(|i| i >= self.contract_rules) {
@@ -450,10 +461,12 @@ impl Contract {
             Rule::Schema
         };
         out.push(Issue {
+            severity,
             instance_path,
             schema_path,
             message,
             rule,
+            rule_description,
             found: Some(found),
         });
     }
@@ -634,7 +647,8 @@ fn describe(kind: &ValidationErrorKind, instance: &Value, found: &str) -> String
         }
         ValidationErrorKind::MinItems { limit } => {
             format!(
-                "expected at least {limit} items, found {}",
+                "expected at least {limit} item{}, found {}",
+                if *limit == 1 { "" } else { "s" },
                 instance.as_array().map_or(0, Vec::len)
             )
         }
@@ -644,10 +658,35 @@ fn describe(kind: &ValidationErrorKind, instance: &Value, found: &str) -> String
                 instance.as_array().map_or(0, Vec::len)
             )
         }
-        ValidationErrorKind::Not { .. } => format!("expected something else, found {found}"),
+        ValidationErrorKind::Not { schema } => {
+            format!(
+                "expected {}, found {}",
+                negated(schema),
+                typed(instance, found)
+            )
+        }
         ValidationErrorKind::FalseSchema => format!("expected nothing here, found {found}"),
         other => format!("{} failed on {found}", other.keyword()),
     }
+}
+
+/// What a `not` keyword whose schema is `schema` expects, in words: `no array of at least 1
+/// item`, `anything but "completed"`.
+fn negated(schema: &Value) -> String {
+    if let Some(value) = schema.get("const") {
+        return format!("anything but {value}");
+    }
+    if let Some(values) = schema.get("enum") {
+        return format!("none of {values}");
+    }
+    if let Some(kind) = schema.get("type").and_then(Value::as_str) {
+        return match schema.get("minItems").and_then(Value::as_u64) {
+            Some(1) => format!("no {kind} of at least 1 item"),
+            Some(n) => format!("no {kind} of at least {n} items"),
+            None => format!("no {kind}"),
+        };
+    }
+    format!("a value that does not match {}", quote(schema))
 }
 
 /// Parses the envelope and its results into the generated types.

@@ -2,7 +2,7 @@
 //! value or advisory, by pointer pattern and model) with a count and one example. This is
 //! what the schema should learn next.
 
-use crate::report::{Report, Rule};
+use crate::report::{Report, Rule, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -51,11 +51,12 @@ impl Drift {
     /// Folds in the warnings of one response.
     pub fn add(&mut self, source: &str, report: &Report) {
         let model = report.model.clone().unwrap_or_default();
-        for warning in report
-            .warnings
-            .iter()
-            .chain(report.errors.iter().filter(|e| e.rule.is_warning()))
-        {
+        for warning in report.warnings.iter().chain(
+            report
+                .errors
+                .iter()
+                .filter(|e| e.rule.default_severity() == Severity::Warning),
+        ) {
             let pointer = pointer_pattern(&warning.instance_path);
             let value = match warning.rule {
                 Rule::UndeclaredKey => warning
@@ -68,12 +69,9 @@ impl Drift {
                 Rule::UnknownValue => warning.found.clone().unwrap_or_default(),
                 // An advisory's message quotes the value; its rule is what repeats.
                 _ => warning
-                    .message
-                    .split_once("(rule: ")
-                    .map_or(warning.schema_path.as_str(), |(_, rule)| {
-                        rule.trim_end_matches(')')
-                    })
-                    .to_string(),
+                    .rule_description
+                    .clone()
+                    .unwrap_or_else(|| warning.schema_path.clone()),
             };
             let key = (warning.rule, pointer.clone(), model.clone(), value.clone());
             self.rows
