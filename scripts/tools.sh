@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the peer validators into .tools/ (ignored by git) when they are missing:
-# check-jsonschema from PyPI, ajv-cli and ajv-formats from npm. Prints nothing on success.
+# check-jsonschema from PyPI, ajv-cli and ajv-formats from npm, at pinned versions. Prints nothing on success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .tools/venv/bin/check-jsonschema ]; then
@@ -8,5 +8,5 @@ if [ ! -x .tools/venv/bin/check-jsonschema ]; then
   .tools/venv/bin/pip install --quiet --disable-pip-version-check check-jsonschema
 fi
 if [ ! -x .tools/node/node_modules/.bin/ajv ]; then
-  npm install --silent --no-audit --no-fund --prefix .tools/node ajv-cli@5 ajv-formats@3 >/dev/null
+  npm install --silent --no-audit --no-fund --prefix .tools/node ajv-cli@5.0.0 ajv-formats@3.0.1 >/dev/null
 fi
