@@ -66,6 +66,10 @@ pub struct ValidateArgs {
     /// the reports.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
     pub jobs: Option<u64>,
+    /// The most errors, and the most warnings, listed per response; the rest are counted.
+    /// Hidden until the validator caps its issues (`Contract::with_max_issues`).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
+    pub max_issues: u64,
     /// Leave the secrets of signed URLs (signatures, tokens, credentials) in the reports, for
     /// local debugging; by default they are masked, so reports can be shared.
     #[arg(long)]
@@ -230,6 +234,8 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         max_bytes: args.max_bytes,
         max_depth: args.max_depth as usize,
     };
+    // To be chained with `.with_max_issues(args.max_issues as usize)` once the validator has it.
+    let _max_issues = args.max_issues;
     let contract = Contract::new()
         .with_limits(limits)
         .with_secrets_shown(args.show_secrets);
