@@ -27,6 +27,19 @@ pub enum Unreadable {
     },
     /// The operating system refused (permission, a vanished file, ...).
     Io(String),
+    /// A directory of the corpus could not be listed: the responses below it went unchecked.
+    Unlisted(String),
+    /// A response file name on something that is not a regular file (a FIFO, a socket, a
+    /// device): not opened, since opening it may block or never end.
+    NotAFile(&'static str),
+}
+
+impl Unreadable {
+    /// Whether the operating system kept the response from being read (exit 2 at the end),
+    /// as opposed to a response refused for its size.
+    pub fn is_io(&self) -> bool {
+        !matches!(self, Unreadable::TooLarge { .. })
+    }
 }
 
 impl std::fmt::Display for Unreadable {
@@ -36,6 +49,13 @@ impl std::fmt::Display for Unreadable {
                 write!(f, "expected at most {limit} bytes, found {found}")
             }
             Unreadable::Io(e) => write!(f, "cannot read: {e}"),
+            Unreadable::Unlisted(e) => write!(
+                f,
+                "cannot list this directory: {e}; the responses below it were not checked"
+            ),
+            Unreadable::NotAFile(kind) => {
+                write!(f, "expected a regular file, found {kind}; not opened")
+            }
         }
     }
 }
@@ -68,36 +88,117 @@ pub fn is_response_file(path: &Path) -> bool {
     )
 }
 
-/// Every response file below `dir`, recursively, in a stable (sorted) order.
-pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<Vec<PathBuf>> {
+/// What a walk found at one path: a response file to read, or a place it could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The file, or the directory that could not be listed.
+    pub path: PathBuf,
+    /// Why it cannot be read, when the walk already knows.
+    pub refused: Option<Unreadable>,
+}
+
+impl Found {
+    fn file(path: PathBuf) -> Found {
+        Found {
+            path,
+            refused: None,
+        }
+    }
+
+    fn refused(path: PathBuf, why: Unreadable) -> Found {
+        Found {
+            path,
+            refused: Some(why),
+        }
+    }
+
+    /// The responses it stands for: those of the file, or one saying why there are none.
+    pub fn pending(self, limits: Limits) -> Box<dyn Iterator<Item = Pending> + Send> {
+        match self.refused {
+            None => pending(&self.path, limits),
+            Some(why) => Box::new(std::iter::once(Pending::Ready(Unit {
+                source: self.path.display().to_string(),
+                bytes: Err(why),
+            }))),
+        }
+    }
+}
+
+/// What a file type is called in a report, for what is not a regular file.
+fn kind_of(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = kind;
+    "something else"
+}
+
+/// Every response file below `dir`, recursively, in a stable (sorted) order. A directory that
+/// cannot be listed, and a response file name on something that is not a file, are found
+/// too, as refused: the run reports them rather than leaving them out.
+pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<Found> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = std::fs::read_dir(&d)?
-            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
-            .collect();
+        let listing = match std::fs::read_dir(&d) {
+            Ok(listing) => listing,
+            Err(e) => {
+                out.push(Found::refused(d, Unreadable::Unlisted(e.to_string())));
+                continue;
+            }
+        };
+        let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = Vec::new();
+        for entry in listing {
+            match entry {
+                Ok(e) => entries.push((e.path(), e.file_type().ok())),
+                Err(e) => {
+                    out.push(Found::refused(
+                        d.clone(),
+                        Unreadable::Unlisted(e.to_string()),
+                    ));
+                    break;
+                }
+            }
+        }
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut subdirs = Vec::new();
         for (path, kind) in entries {
             // The entry's own type, read with the listing: a link to a directory is not
             // followed (a loop would never end). A link to a file is read; a link to nothing
             // (or an entry whose type is unknown) is kept, so that reading it says why not.
-            let is_dir = kind.is_some_and(|k| k.is_dir());
-            let readable = match kind {
-                Some(k) if k.is_symlink() => std::fs::metadata(&path).map_or(true, |m| m.is_file()),
-                Some(k) => k.is_file(),
-                None => true,
-            };
-            if is_dir {
+            if kind.is_some_and(|k| k.is_dir()) {
                 subdirs.push(path);
-            } else if readable && is_response_file(&path) && keep(&path) {
-                out.push(path);
+                continue;
+            }
+            if !is_response_file(&path) || !keep(&path) {
+                continue;
+            }
+            let target = match kind {
+                Some(k) if k.is_symlink() => std::fs::metadata(&path).ok().map(|m| m.file_type()),
+                other => other,
+            };
+            match target {
+                Some(k) if k.is_dir() => {}
+                Some(k) if !k.is_file() => {
+                    out.push(Found::refused(path, Unreadable::NotAFile(kind_of(k))))
+                }
+                _ => out.push(Found::file(path)),
             }
         }
         stack.extend(subdirs.into_iter().rev());
     }
-    out.sort_unstable();
-    Ok(out)
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
 
 /// Reads at most `limit + 1` bytes of `reader`, so an oversized input is never held whole.
@@ -106,8 +207,10 @@ fn read_capped(
     limit: usize,
     size_hint: usize,
 ) -> io::Result<Result<Vec<u8>, Unreadable>> {
-    let mut bytes = Vec::with_capacity(size_hint.min(limit) + 1);
-    reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    let mut bytes = Vec::with_capacity(size_hint.min(limit).saturating_add(1));
+    reader
+        .take((limit as u64).saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() > limit {
         return Ok(Err(Unreadable::TooLarge {
             limit,
@@ -170,7 +273,7 @@ impl<R: BufRead> Lines<R> {
                 Some(i) => (&available[..i], true),
                 None => (available, false),
             };
-            let room = (self.limit + 1).saturating_sub(buf.len());
+            let room = self.limit.saturating_add(1).saturating_sub(buf.len());
             buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             total += chunk.len() as u64;
             let consumed = chunk.len() + usize::from(found_newline);
@@ -298,7 +401,7 @@ pub fn read_stream<R: BufRead + Send + 'static>(
         let start = head.len();
         let mut line = Vec::new();
         match (&mut reader)
-            .take(limits.max_bytes as u64 + 1)
+            .take((limits.max_bytes as u64).saturating_add(1))
             .read_until(b'\n', &mut line)
         {
             Ok(0) => break None,
@@ -394,7 +497,7 @@ mod tests {
         std::os::unix::fs::symlink(dir.join("gone.json"), dir.join("d.json")).expect("link");
         // A link back to the root: following it would never end.
         std::os::unix::fs::symlink(dir, dir.join("sub/loop")).expect("link");
-        let found = walk(dir, &|_| true).expect("walk");
+        let found: Vec<PathBuf> = walk(dir, &|_| true).into_iter().map(|f| f.path).collect();
         let names: Vec<_> = found
             .iter()
             .map(|p| p.strip_prefix(dir).expect("below the root").to_path_buf())
@@ -404,7 +507,7 @@ mod tests {
             .map(PathBuf::from)
             .collect();
         assert_eq!(names, expected);
-        let kept = walk(dir, &|p| !p.ends_with("c.json")).expect("walk");
+        let kept = walk(dir, &|p| !p.ends_with("c.json"));
         assert_eq!(kept.len(), 3);
         let broken = read_document(&dir.join("d.json"), Limits::default());
         assert!(matches!(broken.bytes, Err(Unreadable::Io(_))));

@@ -180,12 +180,60 @@ fn not_utf8(bytes: &[u8], valid: usize) -> String {
     format!("expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {valid})")
 }
 
-/// Why UTF-8 `bytes` are not a JSON document: empty, or what the parser said.
+/// Why UTF-8 `bytes` could not be read: empty, a number too large to hold, or what the
+/// parser said.
 fn not_json(bytes: &[u8], error: &serde_json::Error) -> String {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return "expected a JSON document, found an empty document".to_string();
     }
+    if let Some(message) = out_of_range(bytes, error) {
+        return message;
+    }
     format!("expected a JSON document, found {error}")
+}
+
+/// The longest stretch of a number quoted in a message.
+const NUMBER_QUOTE: usize = 40;
+
+/// When the parser stopped on a number that is JSON but beyond what a 64-bit float holds
+/// (`1e400`, a 400-digit integer), says so, naming the number and where it starts. The
+/// number is found at the place the parser stopped and judged by parsing it again, not by
+/// the parser's wording.
+fn out_of_range(bytes: &[u8], error: &serde_json::Error) -> Option<String> {
+    if error.classify() != serde_json::error::Category::Syntax || error.line() == 0 {
+        return None;
+    }
+    let line_start = if error.line() == 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', bytes).nth(error.line() - 2)? + 1
+    };
+    let at = (line_start + error.column().saturating_sub(1)).min(bytes.len().checked_sub(1)?);
+    let in_number = |b: &u8| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E');
+    if !in_number(&bytes[at]) {
+        return None;
+    }
+    let start = bytes[..at]
+        .iter()
+        .rposition(|b| !in_number(b))
+        .map_or(0, |p| p + 1);
+    let end = bytes[at..]
+        .iter()
+        .position(|b| !in_number(b))
+        .map_or(bytes.len(), |p| at + p);
+    let number = std::str::from_utf8(&bytes[start..end]).ok()?;
+    if !number.parse::<f64>().ok()?.is_infinite() {
+        return None;
+    }
+    let (line, column) = line_column(bytes, start);
+    let shown = if number.len() > NUMBER_QUOTE {
+        format!("{}… ({} characters)", &number[..NUMBER_QUOTE], number.len())
+    } else {
+        number.to_string()
+    };
+    Some(format!(
+        "expected a number within the range of a 64-bit float (magnitude below 1.8e308), found {shown} at line {line} column {column}: it is JSON, but too large to be read"
+    ))
 }
 
 /// How deep `value` nests; iterative, so a deep value cannot overflow the stack here.
@@ -315,6 +363,47 @@ mod tests {
             issue.message.ends_with("at line 2 column 2 (byte 7)"),
             "{}",
             issue.message
+        );
+    }
+
+    #[test]
+    fn a_number_out_of_range_is_said_as_itself_not_as_not_json() {
+        for (bytes, found, at) in [
+            (&b"{\"a\":1e400}"[..], "found 1e400 ", "line 1 column 6"),
+            (
+                &b"{\"a\":\n  -1e400 }"[..],
+                "found -1e400 ",
+                "line 2 column 3",
+            ),
+            (
+                &b"{\"a\":[1,1.5e99999999999999999999]}"[..],
+                "found 1.5e99999999999999999999 ",
+                "line 1 column 9",
+            ),
+        ] {
+            let issue = parse(bytes, Limits::default()).expect_err("out of range");
+            assert!(issue.message.contains(found), "{}", issue.message);
+            assert!(issue.message.contains(at), "{}", issue.message);
+            assert!(
+                !issue.message.contains("expected a JSON document"),
+                "{}",
+                issue.message
+            );
+        }
+        let long = format!("{{\"a\":1{}}}", "0".repeat(400));
+        let issue = parse(long.as_bytes(), Limits::default()).expect_err("out of range");
+        assert!(
+            issue.message.contains("(401 characters)"),
+            "{}",
+            issue.message
+        );
+        // Small numbers round to zero and are read; broken numbers are not JSON.
+        assert!(parse(b"{\"a\":1e-400}", Limits::default()).is_ok());
+        let broken = parse(b"{\"a\":1e}", Limits::default()).expect_err("not JSON");
+        assert!(
+            broken.message.starts_with("expected a JSON document"),
+            "{}",
+            broken.message
         );
     }
 

@@ -30,6 +30,9 @@ pub mod contract;
 pub mod corpus;
 pub mod coverage;
 pub mod drift;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod harness;
 pub mod input;
 #[cfg(feature = "mock")]
 pub mod mock;

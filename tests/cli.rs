@@ -494,3 +494,418 @@ fn the_schema_command_prints_the_contract() {
     let strict: Value = serde_json::from_slice(&run(&["schema", "--strict"]).stdout).expect("JSON");
     assert_ne!(strict, contract);
 }
+
+// Regression tests of issue 10 (hostile input), named after its findings.
+
+/// A valid envelope of `lipsync-2` around `results` and with `status`.
+fn envelope(status: &str, results: &str) -> String {
+    format!(
+        r#"{{"id":"task-unified-1757165031-uyujaw3d","object":"video.generation.task","type":"video","model":"lipsync-2","status":{status},"progress":100,"created":1757165031,"results":{results},"error":null}}"#
+    )
+}
+
+/// Every file below `dir` read as (lossy) text, concatenated.
+fn all_text_of(paths: &[&Path]) -> String {
+    paths
+        .iter()
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).expect("report written")).into_owned())
+        .collect()
+}
+
+#[test]
+fn finding_2a_signed_url_secrets_never_reach_any_report_unless_shown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).expect("mkdir");
+    // Valid, with a signed result URL and a signed preview under an undeclared key.
+    let valid = envelope(
+        r#""completed""#,
+        r#"[{"url":"https://cdn.example.com/v.mp4?X-Amz-Signature=SIGVALID1&X-Amz-Credential=CREDVALID1","preview":"https://cdn.example.com/p.jpg?token=TOKVALID1"}]"#,
+    );
+    // Invalid: a signed URL where a status goes, a key that is a signed URL, and a result
+    // whose sibling key holds one.
+    let invalid = envelope(
+        r#""https://x.example.com/s?sig=SIGSTATUS1""#,
+        r#"[{"url":7,"https://k.example.com/a?Signature=SIGKEY1":"https://k.example.com/b?X-Amz-Credential=CREDINVALID1"}]"#,
+    );
+    std::fs::write(corpus.join("valid.json"), &valid).expect("write");
+    std::fs::write(corpus.join("invalid.json"), &invalid).expect("write");
+    std::fs::write(corpus.join("both.jsonl"), format!("{valid}\n{invalid}\n")).expect("write");
+    let secrets = [
+        "SIGVALID1",
+        "CREDVALID1",
+        "TOKVALID1",
+        "SIGSTATUS1",
+        "SIGKEY1",
+        "CREDINVALID1",
+    ];
+    let corpus_arg = corpus.to_str().expect("utf8");
+    let reports = |tag: &str| -> Vec<PathBuf> {
+        ["txt", "json", "xml"]
+            .iter()
+            .map(|ext| dir.path().join(format!("{tag}.{ext}")))
+            .collect()
+    };
+    let run_all = |tag: &str, extra: &[&str]| -> String {
+        let files = reports(tag);
+        let mut seen = String::new();
+        for format in ["human", "json", "junit"] {
+            let mut args = vec![
+                "validate",
+                "--drift",
+                "--coverage",
+                "--verbose",
+                "--format",
+                format,
+                corpus_arg,
+            ];
+            args.extend_from_slice(extra);
+            let flags: Vec<String> = files
+                .iter()
+                .map(|f| format!("--report={}", f.display()))
+                .collect();
+            args.extend(flags.iter().map(String::as_str));
+            let output = run(&args);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{format} {extra:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            seen.push_str(&String::from_utf8_lossy(&output.stdout));
+            seen.push_str(&String::from_utf8_lossy(&output.stderr));
+            let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+            seen.push_str(&all_text_of(&paths));
+        }
+        seen
+    };
+    let masked = run_all("masked", &[]);
+    for secret in secrets {
+        assert!(!masked.contains(secret), "{secret} leaked:\n{masked}");
+    }
+    assert!(masked.contains("REDACTED"), "{masked}");
+    // Still readable: the masked URLs keep their host and path.
+    assert!(
+        masked.contains("https://x.example.com/s?sig=REDACTED"),
+        "{masked}"
+    );
+    let shown = run_all("shown", &["--show-secrets"]);
+    for secret in ["TOKVALID1", "SIGSTATUS1", "SIGKEY1", "CREDINVALID1"] {
+        assert!(
+            shown.contains(secret),
+            "{secret} not shown with --show-secrets"
+        );
+    }
+}
+
+#[test]
+fn finding_6_max_bytes_at_the_largest_number_still_reads_everything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = envelope(r#""completed""#, r#"[{"url":"not a url"}]"#);
+    let lines = dir.path().join("r.jsonl");
+    std::fs::write(&lines, format!("{bad}\n{bad}\n")).expect("write");
+    let document = dir.path().join("r.json");
+    std::fs::write(&document, &bad).expect("write");
+    let max = u64::MAX.to_string();
+    for input in [&lines, &document] {
+        let output = run(&[
+            "validate",
+            "--format",
+            "json",
+            "--max-bytes",
+            &max,
+            input.to_str().expect("utf8"),
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", input.display());
+        let report = json_of(&output);
+        assert!(report["summary"]["invalid"].as_u64() >= Some(1), "{report}");
+        assert_eq!(report["summary"]["valid"], 0, "{report}");
+    }
+    let from_stdin = run_stdin(&["validate", "--max-bytes", &max], bad.as_bytes());
+    assert_eq!(from_stdin.status.code(), Some(1));
+}
+
+/// A directory below `root` whose path is longer than PATH_MAX (4096 bytes on Linux), holding
+/// one invalid response: listing it fails with "File name too long" even for root, who reads
+/// through every permission. The tree is built from the bottom up by renames, whose paths
+/// stay short.
+#[cfg(target_os = "linux")]
+fn unlistable_tree(root: &Path) -> PathBuf {
+    let name = "d".repeat(200);
+    let chain = root.join("chain");
+    std::fs::create_dir(&chain).expect("mkdir");
+    std::fs::write(chain.join("deepest.json"), b"[]").expect("write");
+    let wrap = root.join("wrap");
+    for _ in 0..25 {
+        std::fs::create_dir(&wrap).expect("mkdir");
+        std::fs::rename(&chain, wrap.join(&name)).expect("rename");
+        std::fs::rename(&wrap, &chain).expect("rename");
+    }
+    // The first directory whose full path no longer fits.
+    let mut path = chain;
+    while path.as_os_str().len() < 4096 {
+        path.push(&name);
+    }
+    assert!(
+        std::fs::read_dir(&path).is_err(),
+        "root cannot list it either"
+    );
+    path
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn finding_6_an_unreadable_directory_or_file_is_an_error_entry_in_every_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).expect("mkdir");
+    std::fs::write(
+        corpus.join("a.json"),
+        std::fs::read("fixtures/valid/type/video.json").expect("fixture"),
+    )
+    .expect("write");
+    let unlisted = unlistable_tree(&corpus);
+    // A socket named like a response: opening it fails (for root too); it is not skipped.
+    let _socket = std::os::unix::net::UnixListener::bind(corpus.join("s.json")).expect("bind");
+    let xml = dir.path().join("r.xml");
+    let json = dir.path().join("r.json");
+    let output = run(&[
+        "validate",
+        corpus.to_str().expect("utf8"),
+        "--report",
+        xml.to_str().expect("utf8"),
+        "--report",
+        json.to_str().expect("utf8"),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "an I/O error is never green");
+    let human = String::from_utf8_lossy(&output.stdout);
+    assert!(human.contains("cannot list this directory"), "{human}");
+    assert!(human.contains("found a socket"), "{human}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json report");
+    let responses = report["responses"].as_array().expect("responses");
+    let sources: Vec<&str> = responses
+        .iter()
+        .map(|r| r["source"].as_str().expect("source"))
+        .collect();
+    assert!(sources.iter().any(|s| s.ends_with("a.json")), "{sources:?}");
+    let entry = responses
+        .iter()
+        .find(|r| r["source"] == unlisted.to_str().expect("utf8"))
+        .unwrap_or_else(|| panic!("an entry for the unlisted directory in {sources:?}"));
+    assert_eq!(entry["valid"], false);
+    let xml = std::fs::read_to_string(&xml).expect("junit");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let failed: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .filter_map(|c| c.attribute("name"))
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed.iter().any(|n| n.ends_with("s.json")), "{failed:?}");
+}
+
+#[test]
+fn finding_7a_a_report_that_is_also_an_input_is_refused_before_anything_is_touched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("a.json");
+    let bytes = std::fs::read("fixtures/valid/type/video.json").expect("fixture");
+    std::fs::write(&input, &bytes).expect("write");
+    let lines = dir.path().join("a.jsonl");
+    std::fs::write(&lines, b"{}\n").expect("write");
+    let linked = dir.path().join("hard.json");
+    std::fs::hard_link(&input, &linked).expect("hard link");
+    let input_arg = input.to_str().expect("utf8");
+    let other_spelling = format!("{}/./a.json", dir.path().display());
+    for (inputs, report) in [
+        (vec![input_arg], format!("json:{input_arg}")),
+        (vec![input_arg], format!("junit:{other_spelling}")),
+        (vec![input_arg], linked.display().to_string()),
+        (
+            vec!["fixtures/valid", lines.to_str().expect("utf8")],
+            format!("txt:{}", lines.display()),
+        ),
+    ] {
+        let mut args = vec!["validate", "--format", "json"];
+        args.extend(&inputs);
+        args.push("--report");
+        args.push(&report);
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{report}");
+        assert!(output.stdout.is_empty(), "{report}: nothing on stdout");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--report") && stderr.contains("input"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&input).expect("read"),
+        bytes,
+        "the input is untouched"
+    );
+    assert_eq!(std::fs::read(&lines).expect("read"), b"{}\n");
+}
+
+#[test]
+fn finding_7b_a_report_written_inside_the_corpus_is_never_validated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).expect("mkdir");
+    std::fs::write(
+        corpus.join("a.json"),
+        std::fs::read("fixtures/valid/type/video.json").expect("fixture"),
+    )
+    .expect("write");
+    let corpus_arg = corpus.to_str().expect("utf8");
+    let report = corpus.join("r.json");
+    let xml = corpus.join("sub").join("r.xml");
+    std::fs::create_dir(corpus.join("sub")).expect("mkdir");
+    for round in 0..2 {
+        let output = run(&[
+            "validate",
+            corpus_arg,
+            "--report",
+            report.to_str().expect("utf8"),
+            "--report",
+            &format!("{corpus_arg}/./sub/../sub/r.xml"),
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "round {round}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let json: Value =
+            serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
+        assert_eq!(json["summary"]["checked"], 1, "round {round}: {json}");
+        assert!(xml.exists());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&corpus)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["a.json", "r.json", "sub"],
+        "no temporary file is left"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn finding_8_junit_stays_well_formed_and_no_report_prints_raw_control_characters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A model with XML-illegal noncharacters and terminal escapes; a key with NUL; a file
+    // name with ESC and U+FFFE.
+    let hostile = envelope(
+        r#""completed""#,
+        r#"[{"url":"https://cdn.example.com/v.mp4","\u0000k\u001b[2J":1}]"#,
+    )
+    .replace(
+        r#""model":"lipsync-2""#,
+        r#""model":"m\ufffe\uffff\u001b]0;owned\u0007\u0000""#,
+    );
+    let name = dir.path().join("bad\u{1b}[31m\u{fffe}.json");
+    std::fs::write(&name, &hostile).expect("write");
+    let invalid = dir.path().join("z\u{1b}.json");
+    std::fs::write(
+        &invalid,
+        hostile.replace(r#""progress":100"#, r#""progress":"\u001b[5m""#),
+    )
+    .expect("write");
+    let xml = dir.path().join("report.xml");
+    let dir_arg = dir.path().to_str().expect("utf8");
+    let output = run(&[
+        "validate",
+        "--drift",
+        "--coverage",
+        dir_arg,
+        "--report",
+        xml.to_str().expect("utf8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    for (what, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        assert!(
+            !bytes.iter().any(|&b| b == 0x1b || b == 0 || b == 0x07),
+            "{what} carries a raw control character: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    let human = String::from_utf8_lossy(&output.stdout);
+    assert!(human.contains("\\u{1b}"), "escapes shown, visibly: {human}");
+    let text = std::fs::read_to_string(&xml).expect("junit written");
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        2
+    );
+    assert!(
+        !text.contains('\u{fffe}') && !text.contains('\u{1b}'),
+        "{text}"
+    );
+    let junit = run(&["validate", "--format", "junit", dir_arg]);
+    roxmltree::Document::parse(&String::from_utf8_lossy(&junit.stdout))
+        .expect("well-formed XML on stdout");
+}
+
+#[test]
+fn finding_8_stdout_json_is_a_whole_document_or_nothing_when_a_report_cannot_be_created() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nowhere = dir.path().join("no-such-dir").join("r.json");
+    let output = run(&[
+        "validate",
+        "--format",
+        "json",
+        "fixtures/valid",
+        "--report",
+        nowhere.to_str().expect("utf8"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot create the report"));
+}
+
+#[test]
+fn finding_9_jobs_is_bounded_with_a_usage_error_naming_the_range() {
+    for jobs in ["100000", "0"] {
+        let output = run(&["validate", "--jobs", jobs, "fixtures/valid"]);
+        assert_eq!(output.status.code(), Some(2), "--jobs {jobs}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("1..=256"), "{stderr}");
+    }
+    assert_eq!(
+        run(&["validate", "--jobs", "256", "fixtures/valid"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn finding_9_a_number_out_of_range_is_reported_as_itself_not_as_not_json() {
+    let body = envelope(
+        r#""completed""#,
+        r#"[{"url":"https://cdn.example.com/v.mp4","duration":1e400}]"#,
+    );
+    let output = run_stdin(&["validate", "--format", "json"], body.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    let message = report["responses"][0]["errors"][0]["message"]
+        .as_str()
+        .expect("message");
+    assert!(
+        message.contains("found 1e400 at line 1 column"),
+        "{message}"
+    );
+    assert!(message.contains("64-bit float"), "{message}");
+    assert!(!message.contains("expected a JSON document"), "{message}");
+}

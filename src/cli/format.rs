@@ -3,16 +3,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-/// An output format of the validate report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For people: each problem with its source, pointer, value and what was expected.
-    Human,
-    /// The JSON report; `foxapi-contract schema --report` prints its schema.
-    Json,
-    /// JUnit XML: one testcase per response.
-    Junit,
-}
+pub use foxapi_contract::harness::report::Format;
 
 /// One `--report` destination: `PATH` (format from the extension) or `FORMAT:PATH`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,9 +1,6 @@
 //! The command line: argument parsing and output formats only; the work is the library's.
 
 pub mod format;
-pub mod human;
-pub mod json;
-pub mod junit;
 pub mod progress;
 pub mod schema;
 pub mod secret;

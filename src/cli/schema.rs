@@ -20,7 +20,7 @@ pub struct SchemaArgs {
 /// Prints the chosen schema to standard output.
 pub fn run(args: SchemaArgs) -> ExitCode {
     let text = if args.report {
-        super::json::report_schema()
+        foxapi_contract::harness::report::json::report_schema()
     } else if args.strict {
         foxapi_contract::STRICT_SCHEMA.to_string()
     } else if args.error_body {

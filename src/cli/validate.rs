@@ -1,26 +1,30 @@
 //! `foxapi-contract validate`: holds a corpus of responses to the contract. Reads lazily,
 //! checks in parallel batches, reports in input order.
 
-use super::format::{Destination, Format};
-use super::human::{colour_for_stdout, HumanSink};
-use super::json::JsonSink;
-use super::junit::JunitSink;
-use foxapi_contract::corpus::{self, Unit};
+use super::format::Destination;
+use foxapi_contract::corpus::{self, Found, Unit};
 use foxapi_contract::coverage::Coverage;
 use foxapi_contract::drift::Drift;
+use foxapi_contract::harness::report::human::colour_for_stdout;
+use foxapi_contract::harness::report::{Format, Sink};
+use foxapi_contract::harness::{Outcome, Summary, Totals};
 use foxapi_contract::input::{Limits, MAX_DEPTH};
+use foxapi_contract::untrusted::printable;
 use foxapi_contract::{Contract, Issue, Report, Rule};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use schemars::JsonSchema;
-use serde::Serialize;
-use std::fs::File;
+use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use tempfile::TempPath;
 
 /// How many responses are read ahead and checked together.
 const BATCH: usize = 256;
+
+/// The most checking threads `--jobs` may ask for: far more than any machine has cores, far
+/// fewer than an operating system refuses to start.
+const MAX_JOBS: u64 = 256;
 
 /// Arguments of `validate`.
 #[derive(clap::Args, Debug)]
@@ -58,94 +62,24 @@ pub struct ValidateArgs {
     /// The deepest nesting accepted (at most 128).
     #[arg(long, default_value_t = MAX_DEPTH as u64, value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
     pub max_depth: u64,
-    /// Threads that check responses; all cores by default. One more thread writes the reports.
+    /// Threads that check responses (1 to 256); all cores by default. One more thread writes
+    /// the reports.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+    pub jobs: Option<u64>,
+    /// The most errors, and the most warnings, listed per response; the rest are counted.
+    /// Hidden until the validator caps its issues (`Contract::with_max_issues`).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
+    pub max_issues: u64,
+    /// Leave the secrets of signed URLs (signatures, tokens, credentials) in the reports, for
+    /// local debugging; by default they are masked, so reports can be shared.
     #[arg(long)]
-    pub jobs: Option<usize>,
+    pub show_secrets: bool,
     /// Also list valid responses without warnings (human format).
     #[arg(long, short)]
     pub verbose: bool,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-}
-
-/// The verdict on one response of the corpus.
-#[derive(Debug)]
-pub struct Outcome {
-    /// Where it came from.
-    pub source: String,
-    /// What validation said.
-    pub report: Report,
-    /// Whether the operating system refused to read it (an I/O error: exit 2 at the end).
-    pub unreadable: bool,
-}
-
-/// Counts over a run.
-#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
-pub struct Summary {
-    /// Responses checked.
-    pub checked: u64,
-    /// Responses that keep the contract.
-    pub valid: u64,
-    /// Responses that break it.
-    pub invalid: u64,
-    /// Warnings over all responses (in strict mode they count as errors instead).
-    pub warnings: u64,
-}
-
-/// What a run adds up to, given to each report at its end.
-pub struct Totals<'a> {
-    /// The counts.
-    pub summary: &'a Summary,
-    /// With `--drift`: the folded warnings.
-    pub drift: Option<&'a [foxapi_contract::drift::DriftRow]>,
-    /// With `--coverage` or `--require-coverage`: what the corpus exercised.
-    pub coverage: Option<&'a foxapi_contract::coverage::CoverageSummary>,
-}
-
-impl Summary {
-    /// Counts one response.
-    pub fn add(&mut self, report: &Report) {
-        self.checked += 1;
-        if report.is_valid() {
-            self.valid += 1;
-        } else {
-            self.invalid += 1;
-        }
-        self.warnings += report.warnings.len() as u64;
-    }
-}
-
-enum Sink {
-    Human(HumanSink<Box<dyn Write>>),
-    Json(JsonSink<Box<dyn Write>>),
-    Junit(Box<JunitSink>, Box<dyn Write>),
-}
-
-impl Sink {
-    fn open(format: Format, out: Box<dyn Write>, colour: bool, verbose: bool) -> io::Result<Sink> {
-        Ok(match format {
-            Format::Human => Sink::Human(HumanSink::new(out, colour, verbose)),
-            Format::Json => Sink::Json(JsonSink::new(out)?),
-            Format::Junit => Sink::Junit(Box::default(), out),
-        })
-    }
-
-    fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
-        match self {
-            Sink::Human(s) => s.response(outcome),
-            Sink::Json(s) => s.response(outcome),
-            Sink::Junit(s, _) => s.response(outcome),
-        }
-    }
-
-    fn finish(self, totals: &Totals<'_>) -> io::Result<()> {
-        match self {
-            Sink::Human(mut s) => s.finish(totals),
-            Sink::Json(mut s) => s.finish(totals),
-            Sink::Junit(s, out) => s.finish(totals, out),
-        }
-    }
 }
 
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
@@ -160,28 +94,119 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
 }
 
 /// Checks one unit against the contract.
-fn check(contract: &Contract, unit: Unit, strict: bool) -> Outcome {
-    let unreadable = matches!(unit.bytes, Err(corpus::Unreadable::Io(_)));
+fn check(contract: &Contract, unit: Unit, strict: bool, secrets_shown: bool) -> Outcome {
+    let unreadable = matches!(&unit.bytes, Err(why) if why.is_io());
     let report = match unit.bytes {
         Ok(bytes) => contract.validate(&bytes),
         Err(why) => {
             let rule = match why {
                 corpus::Unreadable::TooLarge { .. } => Rule::TooLarge,
-                corpus::Unreadable::Io(_) => Rule::NotJson,
+                _ => Rule::NotJson,
             };
             Report::refused(Issue::whole(rule, why.to_string()))
         }
     };
     let report = if strict { report.into_strict() } else { report };
-    Outcome {
-        source: unit.source,
-        report,
-        unreadable,
+    Outcome::new(&unit.source, report, unreadable, secrets_shown)
+}
+
+/// What names the same file as `path` for the purpose of comparing: its device and inode
+/// where there are such, else its canonical path. `None` when it does not exist.
+fn identity(path: &Path) -> Option<(u64, u64, PathBuf)> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino(), PathBuf::new()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Some((0, 0, std::fs::canonicalize(path).ok()?))
     }
 }
 
+/// Where a file at `path` is (or would be): its directory canonical, then its name; so two
+/// spellings of one place compare equal whether the file exists or not.
+fn place(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(dir).ok()?.join(name))
+}
+
+/// A report file being written: a temporary file beside its destination, renamed onto it
+/// when the report is whole, so a failed run never leaves half a report and the file is never
+/// read by the run that writes it.
+struct ReportFile {
+    sink: Sink,
+    temp: TempPath,
+    path: PathBuf,
+}
+
+impl ReportFile {
+    fn create(dest: &Destination, verbose: bool) -> io::Result<ReportFile> {
+        let dir = match dest.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".foxapi-report-").suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // As File::create would: readable by all, less what the umask takes away.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let (file, temp) = builder.tempfile_in(dir)?.into_parts();
+        let sink = Sink::open(dest.format, Box::new(BufWriter::new(file)), false, verbose)?;
+        Ok(ReportFile {
+            sink,
+            temp,
+            path: dest.path.clone(),
+        })
+    }
+
+    /// Ends the report and puts it in place; on failure the temporary file is removed.
+    fn finish(self, totals: &Totals<'_>) -> io::Result<()> {
+        self.sink.finish(totals)?;
+        self.temp.persist(&self.path).map_err(|e| e.error)
+    }
+}
+
+/// Refuses report destinations that are inputs of the run, or the same file twice.
+fn check_reports(reports: &[Destination], inputs: &[PathBuf]) -> Result<(), String> {
+    let mut places = Vec::new();
+    for dest in reports {
+        let shown = printable(&dest.path.to_string_lossy()).into_owned();
+        if let Some(report) = identity(&dest.path) {
+            for input in inputs.iter().filter(|p| *p != Path::new("-")) {
+                if std::fs::metadata(input).is_ok_and(|m| !m.is_dir())
+                    && identity(input).as_ref() == Some(&report)
+                {
+                    return Err(format!(
+                        "--report {shown}: expected a report file that this run does not read, found the input {}; nothing was read or written",
+                        printable(&input.to_string_lossy())
+                    ));
+                }
+            }
+        }
+        let at = place(&dest.path);
+        if at.is_some() && places.contains(&at) {
+            return Err(format!(
+                "--report {shown}: expected each report in a file of its own, found this file named twice"
+            ));
+        }
+        places.push(at);
+    }
+    Ok(())
+}
+
+/// Says what was wrong with the command (its text made printable) and exits 2.
 fn usage(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", printable(&message.to_string()));
     ExitCode::from(2)
 }
 
@@ -194,7 +219,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         args.paths.clone()
     };
     for path in &paths {
-        if path != Path::new("-") && !path.exists() {
+        if path != Path::new("-") && std::fs::symlink_metadata(path).is_err() {
             return usage(format!("{}: no such file or directory", path.display()));
         }
     }
@@ -202,79 +227,89 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         (Ok(i), Ok(e)) => (i, e),
         (Err(e), _) | (_, Err(e)) => return usage(e),
     };
+    if let Err(e) = check_reports(&args.reports, &paths) {
+        return usage(e);
+    }
     let limits = Limits {
         max_bytes: args.max_bytes,
         max_depth: args.max_depth as usize,
     };
-    let contract = Contract::new().with_limits(limits);
+    // To be chained with `.with_max_issues(args.max_issues as usize)` once the validator has it.
+    let _max_issues = args.max_issues;
+    let contract = Contract::new()
+        .with_limits(limits)
+        .with_secrets_shown(args.show_secrets);
     let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
+        .num_threads(args.jobs.map_or(0, |n| n as usize))
         .build()
     {
         Ok(pool) => pool,
         Err(e) => return usage(format!("cannot start worker threads: {e}")),
     };
 
-    let mut sinks = Vec::new();
-    let stdout: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
-    match Sink::open(args.format, stdout, colour_for_stdout(), args.verbose) {
-        Ok(s) => sinks.push(s),
-        Err(e) => return usage(format!("standard output: {e}")),
-    }
+    // Every report file is open before standard output gets its first byte, so a report that
+    // cannot be created leaves nothing half-written there.
+    let mut files = Vec::new();
     for dest in &args.reports {
-        let file = match File::create(&dest.path) {
-            Ok(f) => f,
+        match ReportFile::create(dest, args.verbose) {
+            Ok(file) => files.push(file),
             Err(e) => {
                 return usage(format!(
                     "{}: cannot create the report: {e}",
                     dest.path.display()
                 ))
             }
-        };
-        match Sink::open(
-            dest.format,
-            Box::new(BufWriter::new(file)),
-            false,
-            args.verbose,
-        ) {
-            Ok(s) => sinks.push(s),
-            Err(e) => return usage(format!("{}: {e}", dest.path.display())),
         }
     }
+    let stdout: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
+    let mut stdout = match Sink::open(args.format, stdout, colour_for_stdout(), args.verbose) {
+        Ok(s) => s,
+        Err(e) => return usage(format!("standard output: {e}")),
+    };
 
+    // A report written into a directory of the corpus is not a response of it.
+    let report_names: Vec<OsString> = args
+        .reports
+        .iter()
+        .filter_map(|d| d.path.file_name().map(OsString::from))
+        .collect();
+    let report_places: Vec<PathBuf> = args.reports.iter().filter_map(|d| place(&d.path)).collect();
     let keep = |p: &Path| {
         include.as_ref().is_none_or(|g| g.is_match(p))
             && !exclude.as_ref().is_some_and(|g| g.is_match(p))
+            && !(p
+                .file_name()
+                .is_some_and(|n| report_names.iter().any(|r| r == n))
+                && place(p).is_some_and(|at| report_places.contains(&at)))
     };
-    let mut io_failed = false;
-    let mut files: Vec<PathBuf> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     for path in &paths {
         if path.is_dir() {
-            match corpus::walk(path, &keep) {
-                Ok(found) => files.extend(found),
-                Err(e) => {
-                    eprintln!("error: {}: cannot list: {e}", path.display());
-                    io_failed = true;
-                }
-            }
+            found.extend(corpus::walk(path, &keep));
         } else {
-            files.push(path.clone());
+            found.push(Found {
+                path: path.clone(),
+                refused: None,
+            });
         }
     }
-    let mut units = files
+    let mut units = found
         .into_iter()
-        .flat_map(move |path| corpus::pending(&path, limits));
+        .flat_map(move |found| found.pending(limits));
 
     let progress = super::progress::counter(!args.no_progress && super::progress::wanted());
     let mut summary = Summary::default();
     let mut drift = Drift::default();
     let mut coverage = Coverage::default();
+    let mut io_failed = false;
     let mut write_failed = None;
+    let mut failed_files = vec![false; files.len()];
     // Workers check batch n+1 while this thread reports batch n, in input order.
     let (checked, batches) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
     std::thread::scope(|scope| {
         let contract = &contract;
         let pool = &pool;
+        let (strict, shown) = (args.strict, args.show_secrets);
         scope.spawn(move || loop {
             let batch: Vec<corpus::Pending> = units.by_ref().take(BATCH).collect();
             if batch.is_empty() {
@@ -283,7 +318,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
             let outcomes: Vec<Outcome> = pool.install(|| {
                 batch
                     .into_par_iter()
-                    .map(|p| check(contract, p.load(limits), args.strict))
+                    .map(|p| check(contract, p.load(limits), strict, shown))
                     .collect()
             });
             if checked.send(outcomes).is_err() {
@@ -300,9 +335,15 @@ pub fn run(args: ValidateArgs) -> ExitCode {
                 if args.coverage || args.require_coverage {
                     coverage.add(&outcome.report);
                 }
-                for sink in &mut sinks {
-                    if let Err(e) = sink.response(outcome) {
-                        write_failed.get_or_insert(e);
+                if let Err(e) = stdout.response(outcome) {
+                    write_failed.get_or_insert(e);
+                }
+                for (file, failed) in files.iter_mut().zip(&mut failed_files) {
+                    if !*failed {
+                        if let Err(e) = file.sink.response(outcome) {
+                            report_error(&file.path, &e);
+                            *failed = true;
+                        }
                     }
                 }
             }
@@ -313,15 +354,25 @@ pub fn run(args: ValidateArgs) -> ExitCode {
 
     let drift_rows = args.drift.then(|| drift.rows());
     let coverage_summary = (args.coverage || args.require_coverage).then(|| coverage.summary());
-    for sink in sinks {
-        let totals = Totals {
-            summary: &summary,
-            drift: drift_rows.as_deref(),
-            coverage: coverage_summary.as_ref(),
-        };
-        if let Err(e) = sink.finish(&totals) {
-            write_failed.get_or_insert(e);
+    let totals = Totals {
+        summary: &summary,
+        drift: drift_rows.as_deref(),
+        coverage: coverage_summary.as_ref(),
+    };
+    let mut files_failed = false;
+    for (file, failed) in files.into_iter().zip(failed_files) {
+        files_failed |= failed;
+        if failed {
+            continue; // Dropping it removes the temporary file; what was there stays.
         }
+        let path = file.path.clone();
+        if let Err(e) = file.finish(&totals) {
+            report_error(&path, &e);
+            files_failed = true;
+        }
+    }
+    if let Err(e) = stdout.finish(&totals) {
+        write_failed.get_or_insert(e);
     }
     if let Some(e) = write_failed {
         if e.kind() != io::ErrorKind::BrokenPipe {
@@ -329,7 +380,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         }
         return ExitCode::from(2);
     }
-    if io_failed {
+    if io_failed || files_failed {
         return ExitCode::from(2);
     }
     let missed = args.require_coverage
@@ -340,11 +391,19 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         let missing = coverage_summary
             .map(|c| c.missing_models.join(", "))
             .unwrap_or_default();
-        eprintln!("error: --require-coverage: expected a valid response for every registry model, found none for: {missing}");
+        eprintln!("error: --require-coverage: expected a valid response for every registry model, found none for: {}", printable(&missing));
     }
     if summary.invalid > 0 || missed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Says that the report file at `path` could not be written; it is left as it was.
+fn report_error(path: &Path, error: &io::Error) {
+    eprintln!(
+        "error: {}: cannot write the report ({error}); the file was left as it was",
+        printable(&path.to_string_lossy())
+    );
 }

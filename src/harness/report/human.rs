@@ -1,8 +1,8 @@
 //! The report for people: each problem with its source, pointer, the offending value cut
 //! short and what was expected; colours only on a terminal and never with NO_COLOR.
 
-use super::validate::{Outcome, Totals};
-use foxapi_contract::Issue;
+use crate::harness::{Outcome, Totals};
+use crate::Issue;
 use std::io::{self, IsTerminal, Write};
 
 /// Whether standard output gets colours: a terminal, and NO_COLOR unset or empty.

@@ -6,7 +6,7 @@
 //! at the end the suite, with its counts, is serialised the same way and the spooled
 //! testcases are spliced in before it closes.
 
-use super::validate::{Outcome, Totals};
+use crate::harness::{Outcome, Totals};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
@@ -43,7 +43,7 @@ impl Default for JunitSink {
     }
 }
 
-fn lines(issues: &[foxapi_contract::Issue]) -> String {
+fn lines(issues: &[crate::Issue]) -> String {
     issues.iter().map(|i| format!("{i}\n")).collect()
 }
 

@@ -1,10 +1,10 @@
 //! The JSON report, written as it goes so memory stays flat: each response as it is checked,
 //! the summary (and drift, coverage) at the end. Its schema comes from these types.
 
-use super::validate::{Outcome, Summary, Totals};
-use foxapi_contract::coverage::CoverageSummary;
-use foxapi_contract::drift::DriftRow;
-use foxapi_contract::Issue;
+use crate::coverage::CoverageSummary;
+use crate::drift::DriftRow;
+use crate::harness::{Outcome, Summary, Totals};
+use crate::Issue;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::io::{self, Write};
