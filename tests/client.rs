@@ -1157,11 +1157,14 @@ enum Answer {
     Unsatisfiable(usize),
 }
 
+/// The `Range` and `If-Range` headers of one request.
+type RangeHeaders = (Option<String>, Option<String>);
+
 /// A result host on a raw `TcpListener` of 127.0.0.1: each connection gets the next answer
 /// of its script (the last repeats), and the `Range` and `If-Range` of each request are kept.
 struct RangeHost {
     addr: std::net::SocketAddr,
-    seen: std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, Option<String>)>>>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<RangeHeaders>>>,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -1266,7 +1269,7 @@ impl RangeHost {
     }
 
     /// The `Range` and `If-Range` of each request so far.
-    fn seen(&self) -> Vec<(Option<String>, Option<String>)> {
+    fn seen(&self) -> Vec<RangeHeaders> {
         self.seen.lock().expect("the log").clone()
     }
 }
