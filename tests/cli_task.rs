@@ -415,6 +415,58 @@ async fn finding_5_sigint_during_a_download_removes_the_part_file() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_5_task_download_calls_a_close_delimited_cut_unverified_and_a_rerun_completes_it() {
+    let server = Server::start().await;
+    let body = envelope(
+        "completed",
+        serde_json::json!([{"url": server.url("/cdn/v.mp4?X-Amz-Signature=s3cr3t"), "content_type": "video/mp4"}]),
+        serde_json::Value::Null,
+    );
+    server.script(TASK_PATH, vec![Step::json(200, body)]);
+    server.script(
+        "/cdn/v.mp4",
+        vec![
+            // HTTP/1.0 style: no length, the body ended by the close after 5 of 10 bytes.
+            Step::Raw(b"HTTP/1.0 200 OK\r\nContent-Type: video/mp4\r\n\r\nVIDEO".to_vec()),
+            Step::Raw(
+                b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 5-9/10\r\nContent-Length: 5\r\n\r\n-DATA"
+                    .to_vec(),
+            ),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let args = ["task", "download", ID, "--out", out.to_str().expect("utf8")];
+    let file = out.join(format!("{ID}-0.mp4"));
+
+    let first = run_async(&server.base(), KEY, &args).await;
+    let printed = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(printed.contains("(5 bytes, unverified"), "{printed}");
+
+    let second = run_async(&server.base(), KEY, &args).await;
+    let printed = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(
+        printed.contains("resumed") && printed.contains("(5 bytes appended, 10 bytes in all)"),
+        "{printed}"
+    );
+    assert_eq!(std::fs::read(&file).expect("the file"), b"VIDEO-DATA");
+    assert_eq!(names(&out), [format!("{ID}-0.mp4")]);
+    let ranges: Vec<_> = server
+        .received()
+        .iter()
+        .filter(|r| r.path == "/cdn/v.mp4")
+        .map(|r| r.header("range").map(str::to_string))
+        .collect();
+    assert_eq!(ranges, [None, Some("bytes=5-".to_string())]);
+    for output in [&first, &second] {
+        assert_key_absent(output, KEY);
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("s3cr3t"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_9_task_get_dot_dot_sends_nothing_and_a_base_url_password_is_refused() {
     let server = Server::start().await;
     for id in ["..", "."] {

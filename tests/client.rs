@@ -1132,3 +1132,296 @@ async fn finding_9_a_base_url_with_a_password_is_refused_without_echoing_it() {
     assert!(text.contains("user name or password"), "{text}");
     assert!(!text.contains("hunter2-secret"), "{text}");
 }
+
+// ---- finding 5: a close-delimited download cut short ----------------------------------------
+
+/// The result the range host serves, and its strong entity tag.
+const WHOLE: &[u8] = b"VIDEO-FRAMES-0123456789";
+const ETAG: &str = "\"v1\"";
+
+/// How the range host answers one request.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// HTTP/1.0 style: no `Content-Length`, the body ended by closing the connection after
+    /// this many bytes, whole or not.
+    CloseAfter(usize),
+    /// Ranges honoured (RFC 9110): `Range: bytes=N-` gets a 206 of the rest, or a 416
+    /// `bytes */<length>` past the end; no `Range` gets the whole file.
+    Ranges,
+    /// `Range` ignored: a 200 of the whole file with its `Content-Length`.
+    IgnoresRanges,
+    /// A 206 announcing the rest in `Content-Range` (no `Content-Length`), cut after this
+    /// many bytes by the close.
+    RangeCutAfter(usize),
+    /// A 416 saying the file has this many bytes.
+    Unsatisfiable(usize),
+}
+
+/// The `Range` and `If-Range` headers of one request.
+type RangeHeaders = (Option<String>, Option<String>);
+
+/// A result host on a raw `TcpListener` of 127.0.0.1: each connection gets the next answer
+/// of its script (the last repeats), and the `Range` and `If-Range` of each request are kept.
+struct RangeHost {
+    addr: std::net::SocketAddr,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<RangeHeaders>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RangeHost {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+impl RangeHost {
+    async fn start(script: Vec<Answer>) -> RangeHost {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("an address");
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&seen);
+        let accept = tokio::spawn(async move {
+            let mut script = std::collections::VecDeque::from(script);
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(n) if n > 0 => head.extend_from_slice(&buffer[..n]),
+                        _ => break,
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let header = |name: &str| {
+                    head.lines()
+                        .filter_map(|l| l.split_once(':'))
+                        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.trim().to_string())
+                };
+                let (range, if_range) = (header("range"), header("if-range"));
+                log.lock().expect("the log").push((range.clone(), if_range));
+                let answer = if script.len() > 1 {
+                    script.pop_front().expect("a step")
+                } else {
+                    *script.front().expect("a step")
+                };
+                let from = range
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("bytes="))
+                    .and_then(|r| r.strip_suffix('-'))
+                    .and_then(|n| n.parse::<usize>().ok());
+                let len = WHOLE.len();
+                let out = match (answer, from) {
+                    (Answer::CloseAfter(cut), _) => {
+                        let mut out = format!("HTTP/1.0 200 OK\r\nContent-Type: video/mp4\r\nETag: {ETAG}\r\n\r\n").into_bytes();
+                        out.extend_from_slice(&WHOLE[..cut]);
+                        out
+                    }
+                    (Answer::Ranges, Some(from)) if from >= len => format!(
+                        "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{len}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    .into_bytes(),
+                    (Answer::Ranges, Some(from)) => {
+                        let mut out = format!(
+                            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{}/{len}\r\nContent-Length: {}\r\nETag: {ETAG}\r\nConnection: close\r\n\r\n",
+                            len - 1,
+                            len - from
+                        )
+                        .into_bytes();
+                        out.extend_from_slice(&WHOLE[from..]);
+                        out
+                    }
+                    (Answer::Ranges | Answer::IgnoresRanges, _) => {
+                        let mut out = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nETag: {ETAG}\r\nConnection: close\r\n\r\n"
+                        )
+                        .into_bytes();
+                        out.extend_from_slice(WHOLE);
+                        out
+                    }
+                    (Answer::RangeCutAfter(cut), from) => {
+                        let from = from.unwrap_or(0);
+                        let mut out = format!(
+                            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{}/{len}\r\nConnection: close\r\n\r\n",
+                            len - 1
+                        )
+                        .into_bytes();
+                        out.extend_from_slice(&WHOLE[from..from + cut]);
+                        out
+                    }
+                    (Answer::Unsatisfiable(size), _) => format!(
+                        "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{size}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    .into_bytes(),
+                };
+                let _ = stream.write_all(&out).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        RangeHost { addr, seen, accept }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/cdn/v.mp4?X-Amz-Signature=s3cr3t", self.addr)
+    }
+
+    /// The `Range` and `If-Range` of each request so far.
+    fn seen(&self) -> Vec<RangeHeaders> {
+        self.seen.lock().expect("the log").clone()
+    }
+}
+
+/// A client of no API (the results are on the range host).
+fn result_client() -> Client {
+    Client::builder()
+        .api_key(ApiKey::new(KEY).expect("a key"))
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .expect("a client")
+}
+
+fn mp4(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join(format!("{ID}-0.mp4"))).expect("the file")
+}
+
+#[tokio::test]
+async fn finding_5_a_close_delimited_download_cut_short_is_unverified_and_a_rerun_appends_the_rest()
+{
+    let host = RangeHost::start(vec![Answer::CloseAfter(8), Answer::Ranges]).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let task = one_result(host.url());
+    let client = result_client();
+
+    let first = client.download(&task, dir.path()).await.expect("stored");
+    assert_eq!(first[0].saved, Saved::Unverified(8), "not claimed complete");
+    assert_eq!(mp4(dir.path()), &WHOLE[..8]);
+    assert_eq!(
+        files(dir.path()),
+        [format!(".{ID}-0.mp4.unverified"), format!("{ID}-0.mp4")],
+        "the file and the record that it is unverified"
+    );
+
+    let second = client.download(&task, dir.path()).await.expect("resumed");
+    assert_eq!(
+        second[0].saved,
+        Saved::Resumed {
+            appended: 15,
+            size: 23
+        }
+    );
+    assert_eq!(mp4(dir.path()), WHOLE, "the final file is whole");
+    assert_eq!(
+        files(dir.path()),
+        [format!("{ID}-0.mp4")],
+        "no record, no .part"
+    );
+    assert_eq!(
+        host.seen()[1],
+        (Some("bytes=8-".to_string()), Some(ETAG.to_string())),
+        "the rerun asks for the bytes past the end, if the file is unchanged"
+    );
+
+    let third = client.download(&task, dir.path()).await.expect("skipped");
+    assert_eq!(third[0].saved, Saved::Skipped);
+    assert_eq!(
+        host.seen().len(),
+        2,
+        "a verified file is not asked for again"
+    );
+}
+
+#[tokio::test]
+async fn finding_5_a_whole_close_delimited_download_is_verified_by_a_416_on_the_rerun() {
+    let host = RangeHost::start(vec![Answer::CloseAfter(WHOLE.len()), Answer::Ranges]).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let task = one_result(host.url());
+    let client = result_client();
+
+    let first = client.download(&task, dir.path()).await.expect("stored");
+    assert_eq!(first[0].saved, Saved::Unverified(23));
+    let second = client.download(&task, dir.path()).await.expect("verified");
+    assert_eq!(second[0].saved, Saved::Verified(23));
+    assert_eq!(host.seen()[1].0.as_deref(), Some("bytes=23-"));
+    assert_eq!(mp4(dir.path()), WHOLE);
+    assert_eq!(files(dir.path()), [format!("{ID}-0.mp4")]);
+    let third = client.download(&task, dir.path()).await.expect("skipped");
+    assert_eq!(third[0].saved, Saved::Skipped);
+    assert_eq!(host.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn finding_5_a_host_that_ignores_ranges_sends_the_whole_file_again() {
+    let host = RangeHost::start(vec![Answer::CloseAfter(8), Answer::IgnoresRanges]).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let task = one_result(host.url());
+    let client = result_client();
+
+    client.download(&task, dir.path()).await.expect("stored");
+    let second = client.download(&task, dir.path()).await.expect("again");
+    assert_eq!(second[0].saved, Saved::Downloaded(23));
+    assert_eq!(mp4(dir.path()), WHOLE);
+    assert_eq!(files(dir.path()), [format!("{ID}-0.mp4")]);
+}
+
+#[tokio::test]
+async fn finding_5_a_416_for_another_length_gets_the_whole_file() {
+    // The file on disk (8 bytes) is longer than what the 416 says the host has (5): the
+    // range answer does not fit, and the whole file is asked for without a range.
+    let host = RangeHost::start(vec![
+        Answer::CloseAfter(8),
+        Answer::Unsatisfiable(5),
+        Answer::IgnoresRanges,
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let task = one_result(host.url());
+    let client = result_client();
+
+    client.download(&task, dir.path()).await.expect("stored");
+    let second = client.download(&task, dir.path()).await.expect("again");
+    assert_eq!(second[0].saved, Saved::Downloaded(23));
+    assert_eq!(mp4(dir.path()), WHOLE);
+    let ranges: Vec<_> = host.seen().into_iter().map(|(range, _)| range).collect();
+    assert_eq!(ranges, [None, Some("bytes=8-".to_string()), None]);
+}
+
+#[tokio::test]
+async fn finding_5_a_206_cut_short_of_its_content_range_is_never_appended() {
+    let host = RangeHost::start(vec![Answer::CloseAfter(8), Answer::RangeCutAfter(3)]).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let task = one_result(host.url());
+    let client = result_client();
+    client.download(&task, dir.path()).await.expect("stored");
+
+    let error = client
+        .download_until(
+            &task,
+            dir.path(),
+            &download_policy(Duration::from_millis(300)),
+            tokio::time::Instant::now() + Duration::from_millis(300),
+        )
+        .await
+        .expect_err("never complete");
+    assert!(
+        matches!(
+            &error,
+            ClientError::DownloadDeadline { last_error: Some(last), .. }
+                if matches!(**last, ClientError::Incomplete { expected: 15, found: 3, .. })
+        ),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("s3cr3t"), "{error}");
+    assert_eq!(
+        mp4(dir.path()),
+        &WHOLE[..8],
+        "the earlier part is untouched"
+    );
+    assert_eq!(
+        files(dir.path()),
+        [format!(".{ID}-0.mp4.unverified"), format!("{ID}-0.mp4")],
+        "still unverified, no .part left"
+    );
+}

@@ -78,7 +78,9 @@ pub enum TaskCommand {
         #[arg(long, value_name = "DIR")]
         download: Option<PathBuf>,
     },
-    /// Download the results of a completed task; files already there are skipped.
+    /// Download the results of a completed task; files already there are skipped, except
+    /// those an earlier run could not verify (no length announced), which are checked with a
+    /// range request.
     Download {
         /// The task id.
         id: String,
@@ -273,6 +275,7 @@ pub fn exit_code(error: &ClientError) -> u8 {
         | ClientError::Timeout { .. }
         | ClientError::Deadline { .. }
         | ClientError::DownloadDeadline { .. }
+        | ClientError::Incomplete { .. }
         | ClientError::Io { .. } => TRANSPORT,
         _ => TRANSPORT,
     }
@@ -355,6 +358,18 @@ fn print_saved(saved: &[Downloaded], to_stderr: bool) {
             Saved::Downloaded(bytes) => {
                 format!("downloaded {} ({bytes} bytes)", file.path.display())
             }
+            Saved::Unverified(bytes) => format!(
+                "downloaded {} ({bytes} bytes, unverified: the server announced no length, so a cut cannot be told from the end; run the download again to check it)",
+                file.path.display()
+            ),
+            Saved::Verified(bytes) => format!(
+                "verified {} ({bytes} bytes, whole: the server has no bytes past them)",
+                file.path.display()
+            ),
+            Saved::Resumed { appended, size } => format!(
+                "resumed {} ({appended} bytes appended, {size} bytes in all)",
+                file.path.display()
+            ),
             Saved::Written => format!("wrote {}", file.path.display()),
             Saved::Skipped => format!("skipped {} (already there)", file.path.display()),
         };

@@ -1,15 +1,17 @@
 //! Storing a task's results: each result URL streamed to a temporary file, synced, then
 //! renamed, so no partial file ever sits under a final name; items without a URL (ids,
 //! transcripts, chat completions) written as JSON. A file already under its final name is
-//! complete, so a rerun skips it and resumes.
+//! complete, so a rerun skips it and resumes, unless its length was never announced: then it
+//! is recorded as unverified and a rerun checks it with a range request (see `resume`).
 
 use super::error::RawBody;
 use super::get::{read_limited, retry_after, BodyError};
+use super::resume::{ContentRange, UnverifiedRecord};
 use super::{redact, Client, ClientError, WaitPolicy};
 use crate::{Task, TaskStatus};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
 /// How much of an error page of a result URL is kept.
@@ -18,8 +20,24 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// What happened to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Saved {
-    /// Streamed from the result URL; this many bytes.
+    /// Streamed from the result URL, its length checked against `Content-Length` (or its
+    /// end marked by the transfer: chunked encoding, HTTP/2); this many bytes.
     Downloaded(u64),
+    /// Stored, this many bytes, but the server never announced the length (it ended the body
+    /// by closing the connection), so a cut cannot be told from the end. Recorded as
+    /// unverified: the next run does not skip the file but checks it with a range request.
+    Unverified(u64),
+    /// An unverified file of an earlier run, found whole: the server answered its range
+    /// request with 416 and a `Content-Range` of this many bytes.
+    Verified(u64),
+    /// An unverified file of an earlier run, found cut: the server sent the rest (206, with
+    /// the whole length in `Content-Range`), appended.
+    Resumed {
+        /// How many bytes were appended.
+        appended: u64,
+        /// How many bytes the file now has, as many as the server said the whole has.
+        size: u64,
+    },
     /// Written as JSON (an item without a URL, or the ids of an item).
     Written,
     /// Already there from an earlier run: left as it is.
@@ -184,7 +202,10 @@ impl Client {
     /// `<task id>-<index>.<ext>`, the extension from `content_type` or the URL; items
     /// without a URL as `<task id>-<index>.json`, and the ids of items that also have a URL
     /// as `<task id>-<index>.ids.json` (never the name of a download). Files already there
-    /// are skipped. Result URLs get no `Authorization` and no `Referer` header.
+    /// are skipped, except those recorded as [`Saved::Unverified`]: each is checked with
+    /// `Range: bytes=<size>-` and found whole ([`Saved::Verified`]), completed
+    /// ([`Saved::Resumed`]) or downloaded again. Result URLs get no `Authorization` and no
+    /// `Referer` header.
     ///
     /// A result answered with 429, 5xx, a timeout or a connection cut is asked again with
     /// the back-off of [`WaitPolicy::default`], `Retry-After` honoured, and the whole download
@@ -226,7 +247,9 @@ impl Client {
             let url = item.get("url").and_then(Value::as_str);
             if let Some(url) = url {
                 let path = dir.join(format!("{stem}-{index}.{}", extension(item, url)));
-                let outcome = if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+                let whole = tokio::fs::try_exists(&path).await.unwrap_or(false)
+                    && UnverifiedRecord::read(&path).await.is_none();
+                let outcome = if whole {
                     Saved::Skipped
                 } else {
                     let file = ResultFile {
@@ -236,7 +259,7 @@ impl Client {
                         target: &path,
                         dir,
                     };
-                    Saved::Downloaded(self.fetch_retrying(&file, policy, until).await?)
+                    self.fetch_retrying(&file, policy, until).await?
                 };
                 saved.push(Downloaded {
                     index,
@@ -276,14 +299,14 @@ impl Client {
         file: &ResultFile<'_>,
         policy: &WaitPolicy,
         until: Instant,
-    ) -> Result<u64, ClientError> {
+    ) -> Result<Saved, ClientError> {
         let mut backoff = policy.backoff();
         let mut attempts: u32 = 0;
         let mut last_error: Option<Box<ClientError>> = None;
         loop {
             attempts = attempts.saturating_add(1);
-            let error = match tokio::time::timeout_at(until, self.fetch_to(file)).await {
-                Ok(Ok(bytes)) => return Ok(bytes),
+            let error = match tokio::time::timeout_at(until, self.fetch(file)).await {
+                Ok(Ok(saved)) => return Ok(saved),
                 Ok(Err(error)) if error.is_retryable() => error,
                 Ok(Err(error)) => return Err(error),
                 Err(_elapsed) => return Err(file.deadline(policy, attempts, last_error)),
@@ -298,22 +321,76 @@ impl Client {
         }
     }
 
-    /// Streams one result URL to its target through a temporary file; the number of bytes.
-    /// The file gets its final name only after the body ended cleanly: hyper fails the read
-    /// of a body shorter than its `Content-Length` and of a chunked body cut before its last
-    /// chunk, and either failure drops the temporary file.
-    async fn fetch_to(&self, file: &ResultFile<'_>) -> Result<u64, ClientError> {
-        let ResultFile {
-            id,
-            index,
-            url,
-            target,
-            dir,
-        } = *file;
-        let shown = redact::url(url);
-        let limit = self.inner.max_download_bytes;
-        tracing::debug!(url = %shown, "download");
-        let mut response = self.inner.downloads.get(url).send().await.map_err(|e| {
+    /// One attempt at a result: the whole file, or, when an unverified copy is there from
+    /// an earlier run, the bytes past its end.
+    async fn fetch(&self, file: &ResultFile<'_>) -> Result<Saved, ClientError> {
+        let size = tokio::fs::metadata(file.target)
+            .await
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
+        match (size, UnverifiedRecord::read(file.target).await) {
+            (Some(size), Some(record)) => self.settle(file, size, &record).await,
+            _ => {
+                let response = self.request(file, None).await?;
+                self.store(file, response, None).await
+            }
+        }
+    }
+
+    /// Checks an unverified file of `size` bytes with `Range: bytes=<size>-` (and
+    /// `If-Range`, when its record keeps a strong `ETag`): a 416 of `bytes */<size>` means
+    /// whole, a 206 starting at `size` brings the rest, a 200 (ranges ignored, or the file
+    /// changed) the whole file; any other range answer cannot be trusted and the whole file
+    /// is asked for.
+    async fn settle(
+        &self,
+        file: &ResultFile<'_>,
+        size: u64,
+        record: &UnverifiedRecord,
+    ) -> Result<Saved, ClientError> {
+        let response = self.request(file, Some((size, record))).await?;
+        let range = ContentRange::of(response.headers());
+        match (response.status().as_u16(), range) {
+            (416, Some(ContentRange::Unsatisfied { complete })) if complete == size => {
+                UnverifiedRecord::remove(file.target).await?;
+                Ok(Saved::Verified(size))
+            }
+            (206, Some(ContentRange::Satisfied { first, .. })) if first == size => {
+                let range = range.map(|r| (size, r));
+                self.store(file, response, range).await
+            }
+            (416 | 206, _) => {
+                tracing::debug!(
+                    ?range,
+                    "a range answer that does not fit; asking for the whole file"
+                );
+                drop(response);
+                let response = self.request(file, None).await?;
+                self.store(file, response, None).await
+            }
+            _ => self.store(file, response, None).await,
+        }
+    }
+
+    /// Asks for a result, from byte `from` on when `resume` says so; an answer that is no
+    /// file (403, 404, 410: expired; another error status) is an error. A 206 or 416 is
+    /// an answer only to a range request.
+    async fn request(
+        &self,
+        file: &ResultFile<'_>,
+        resume: Option<(u64, &UnverifiedRecord)>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let shown = redact::url(file.url);
+        tracing::debug!(url = %shown, ?resume, "download");
+        let mut request = self.inner.downloads.get(file.url);
+        if let Some((from, record)) = resume {
+            request = request.header(reqwest::header::RANGE, format!("bytes={from}-"));
+            if let Some(etag) = &record.etag {
+                request = request.header(reqwest::header::IF_RANGE, etag.as_str());
+            }
+        }
+        let mut response = request.send().await.map_err(|e| {
             self.transport(
                 shown.clone(),
                 "requesting a result",
@@ -325,13 +402,18 @@ impl Client {
         let status = response.status().as_u16();
         if matches!(status, 403 | 404 | 410) {
             return Err(ClientError::Expired {
-                id: id.to_string(),
-                index,
+                id: file.id.to_string(),
+                index: file.index,
                 url: shown,
                 status,
             });
         }
-        if !response.status().is_success() {
+        let answers = if resume.is_some() {
+            response.status().is_success() || status == 416
+        } else {
+            response.status().is_success() && status != 206
+        };
+        if !answers {
             let retry_after = retry_after(response.headers());
             let body = match read_limited(&mut response, ERROR_BODY_LIMIT).await {
                 Ok(body) => body,
@@ -348,12 +430,50 @@ impl Client {
                 raw,
             });
         }
-        let announced = response.content_length();
-        if let Some(announced) = announced.filter(|&n| n > limit) {
+        Ok(response)
+    }
+
+    /// Streams a body to the target through a temporary file, after the target's first
+    /// bytes when `resumed` holds the target's size and the 206's range (which starts
+    /// there). The file gets its final name only after the body ended cleanly with the
+    /// length announced: hyper fails the read of a body shorter than its `Content-Length`
+    /// and of a chunked body cut before its last chunk, a 206 must bring its range to the
+    /// byte, and either failure drops the temporary file. A body whose length nobody
+    /// announced is stored with a record that it is unverified.
+    async fn store(
+        &self,
+        file: &ResultFile<'_>,
+        mut response: reqwest::Response,
+        resumed: Option<(u64, ContentRange)>,
+    ) -> Result<Saved, ClientError> {
+        let ResultFile { target, dir, .. } = *file;
+        let shown = redact::url(file.url);
+        let limit = self.inner.max_download_bytes;
+        let (kept, expected, complete) = match resumed {
+            Some((
+                kept,
+                ContentRange::Satisfied {
+                    first,
+                    last,
+                    complete,
+                },
+            )) => (kept, Some((last - first + 1, "Content-Range")), complete),
+            _ => {
+                let length = response.content_length();
+                (0, length.map(|n| (n, "Content-Length")), length)
+            }
+        };
+        // A length announced, or an end the transfer marks (the last chunk, HTTP/2's end of
+        // stream), which hyper checks; otherwise the body ended when the connection closed.
+        let framed = expected.is_some()
+            || response.version() >= reqwest::Version::HTTP_2
+            || is_chunked(response.headers());
+        let announced_total = complete.unwrap_or(kept.saturating_add(expected.map_or(0, |e| e.0)));
+        if expected.is_some() && announced_total > limit {
             return Err(ClientError::TooLarge {
                 url: shown,
                 limit,
-                found: format!("{announced} (Content-Length)"),
+                found: format!("{announced_total} (announced)"),
             });
         }
         // Dropped on any early return (or when the caller stops waiting): the file goes too.
@@ -363,6 +483,23 @@ impl Client {
             .try_clone()
             .map_err(io(temporary.path(), "open"))?;
         let mut out = tokio::fs::File::from_std(handle);
+        if kept > 0 {
+            let mut earlier = tokio::fs::File::open(target)
+                .await
+                .map_err(io(target, "open"))?;
+            let copied = tokio::io::copy(&mut (&mut earlier).take(kept), &mut out)
+                .await
+                .map_err(io(target, "copy"))?;
+            if copied != kept {
+                return Err(ClientError::Io {
+                    path: target.to_path_buf(),
+                    action: "copy",
+                    source: std::io::Error::other(format!(
+                        "expected {kept} bytes, found {copied}: the file changed while being resumed"
+                    )),
+                });
+            }
+        }
         let mut written: u64 = 0;
         loop {
             let chunk = match response.chunk().await {
@@ -379,21 +516,66 @@ impl Client {
                 }
             };
             written = written.saturating_add(chunk.len() as u64);
-            if written > limit {
+            if kept.saturating_add(written) > limit {
                 return Err(ClientError::TooLarge {
                     url: shown,
                     limit,
-                    found: format!("more ({written} bytes so far)"),
+                    found: format!("more ({} bytes so far)", kept.saturating_add(written)),
                 });
             }
+            if expected.is_some_and(|(n, _)| written > n) {
+                break;
+            }
             out.write_all(&chunk).await.map_err(io(target, "write"))?;
+        }
+        if let Some((expected, announced)) = expected.filter(|&(n, _)| n != written) {
+            return Err(ClientError::Incomplete {
+                url: shown,
+                expected,
+                announced,
+                found: written,
+            });
         }
         out.flush().await.map_err(io(target, "write"))?;
         out.sync_all().await.map_err(io(target, "sync"))?;
         drop(out);
+        let size = kept.saturating_add(written);
+        // Whole when the transfer marked its end and, for a range, the server's whole length
+        // is what the file now has.
+        let whole = framed
+            && match resumed {
+                Some(_) => complete == Some(size),
+                None => complete.is_none_or(|c| c == size),
+            };
+        if !whole {
+            // The record first: a file without it is whole to every later run.
+            UnverifiedRecord::of(response.headers()).write(target, dir)?;
+        }
         persist(temporary, target, dir)?;
-        Ok(written)
+        if !whole {
+            return Ok(Saved::Unverified(size));
+        }
+        UnverifiedRecord::remove(target).await?;
+        Ok(if kept > 0 {
+            Saved::Resumed {
+                appended: written,
+                size,
+            }
+        } else {
+            Saved::Downloaded(written)
+        })
     }
+}
+
+/// Whether a response's body is chunked (HTTP/1.1): its end is then marked, not the close.
+fn is_chunked(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get_all(reqwest::header::TRANSFER_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .is_some_and(|coding| coding.trim().eq_ignore_ascii_case("chunked"))
 }
 
 /// One result to download: where it comes from and where it goes.

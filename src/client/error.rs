@@ -204,6 +204,19 @@ pub enum ClientError {
         /// The last error, if an attempt failed before the deadline.
         last_error: Option<Box<ClientError>>,
     },
+    /// A result body whose length differs from the one its headers announced
+    /// (`Content-Length`, or the range of a 206's `Content-Range`); nothing was stored.
+    #[error("{url}: expected {expected} bytes ({announced}), found {found}; nothing was stored")]
+    Incomplete {
+        /// Where the body came from.
+        url: String,
+        /// The length announced.
+        expected: u64,
+        /// Which header announced it.
+        announced: &'static str,
+        /// How many bytes came.
+        found: u64,
+    },
     /// A body larger than the limit.
     #[error("{url}: expected at most {limit} bytes, found {found}")]
     TooLarge {
@@ -229,11 +242,13 @@ pub enum ClientError {
 
 impl ClientError {
     /// Whether asking again later may succeed: 429, 5xx, a timeout, a connection dropped or
-    /// refused, a body cut short.
+    /// refused, a body cut short (by the transport or shorter than announced).
     pub fn is_retryable(&self) -> bool {
         match self {
             ClientError::Status { status, .. } => *status == 429 || (500..=599).contains(status),
-            ClientError::Transport { .. } | ClientError::Timeout { .. } => true,
+            ClientError::Transport { .. }
+            | ClientError::Timeout { .. }
+            | ClientError::Incomplete { .. } => true,
             _ => false,
         }
     }

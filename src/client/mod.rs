@@ -24,10 +24,13 @@
 //! [`Client::wait`] and [`Client::download_until`] share one deadline in `task wait
 //! --download`; result downloads are retried with the back-off of the polls, and one stopped
 //! by the deadline (or by dropping its future, as the CLI does on SIGINT) leaves no partial
-//! file. A body cut short is never stored: hyper fails a body shorter than its
-//! `Content-Length` or a chunked body without its last chunk. A body delimited only by the
-//! closing of the connection cannot be told from a whole one, and is stored when it ends
-//! without a transport error.
+//! file. A body cut short is never stored under its final name: hyper fails a body shorter
+//! than its `Content-Length` or a chunked body without its last chunk, and a 206 must bring
+//! the bytes its `Content-Range` names. A body delimited only by the closing of the
+//! connection cannot be told from a whole one: it is stored as [`Saved::Unverified`], with a
+//! record beside it, and the next run checks it with `Range: bytes=<size>-` (RFC 9110): 416
+//! `bytes */<size>` means whole ([`Saved::Verified`]), 206 brings the rest, appended through
+//! a temporary file ([`Saved::Resumed`]), 200 the whole file again.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), foxapi_contract::client::ClientError> {
@@ -48,6 +51,7 @@ mod error;
 mod get;
 mod record;
 pub mod redact;
+mod resume;
 mod wait;
 
 pub use crate::secret::{ApiKey, ApiKeyError, REDACTED};
