@@ -93,6 +93,7 @@ fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 const SERDE_GUARD: usize = 127;
 
 /// Refuses `bytes` when its arrays and objects nest deeper than `max_depth`.
+#[allow(clippy::result_large_err)] // An `Issue` is what the caller reports, whole.
 fn too_deep(bytes: &[u8], max_depth: usize) -> Result<(), Issue> {
     match nesting_exceeds(bytes, max_depth) {
         Some(offset) => {
@@ -116,6 +117,7 @@ fn whole_value<'de, R: serde_json::de::Read<'de>>(
 }
 
 /// Reads `bytes` as one JSON response, or says why it is not one.
+#[allow(clippy::result_large_err)] // An `Issue` is what the caller reports, whole.
 pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     if bytes.len() > limits.max_bytes {
         return Err(refusal(

@@ -74,121 +74,77 @@ pub fn is_secret_param(name: &str) -> bool {
         || SECRET_WORDS.iter().any(|w| name.contains(w))
 }
 
-/// `text` with the secrets of every http(s) URL in it masked: the value of each secret query
-/// parameter and any password in the authority become [`REDACTED`]. The URLs may stand alone
-/// or inside other text (a quoted JSON value, a message, a log line); text without a URL, or
-/// whose URLs carry no secret, is returned as it is, without copying.
+/// `text` with the secrets of every URL in it masked: the value of each secret query
+/// parameter (`?name=value` or `&name=value`, whatever the scheme, and in relative URLs too) and
+/// any password in an authority (`scheme://user:password@host`) become [`REDACTED`]. The URLs
+/// may stand alone or inside other text (a quoted JSON value, a message, a log line); text
+/// without a secret is returned as it is, without copying.
 pub fn mask_urls(text: &str) -> Cow<'_, str> {
-    let mut out: Option<String> = None;
-    let mut done = 0;
-    let mut from = 0;
-    while let Some(start) = find_scheme(text, from) {
-        let end = start
-            + text[start..]
-                .find(|c: char| ends_url(c))
-                .unwrap_or(text.len() - start);
-        let url = &text[start..end];
-        if let Some(masked) = mask_one(url) {
-            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            out.push_str(&text[done..start]);
-            out.push_str(&masked);
-            done = end;
-        }
-        from = end.max(start + 1);
-    }
-    match out {
-        None => Cow::Borrowed(text),
-        Some(mut out) => {
-            out.push_str(&text[done..]);
-            Cow::Owned(out)
-        }
-    }
-}
-
-/// Where the next `http://` or `https://` (any case) starts at or after `from`.
-fn find_scheme(text: &str, from: usize) -> Option<usize> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let bytes = text.as_bytes();
-    let mut at = from;
-    while at < bytes.len() {
-        let offset = memchr::memchr2(b'h', b'H', &bytes[at..])?;
-        let start = at + offset;
-        let rest = &bytes[start..];
-        let scheme = if rest.len() >= 8 && rest[..8].eq_ignore_ascii_case(b"https://") {
-            true
-        } else {
-            rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"http://")
-        };
-        if scheme {
-            return Some(start);
+    // Passwords: `scheme://user:password@`.
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&bytes[from..], b"://") {
+        let start = from + at + 3;
+        let authority_end = text[start..]
+            .find(|c: char| matches!(c, '/' | '?' | '#') || ends_url(c))
+            .map_or(text.len(), |end| start + end);
+        let authority = &text[start..authority_end];
+        if let Some(at_sign) = authority.rfind('@') {
+            if let Some(colon) = authority[..at_sign].find(':') {
+                let (begin, end) = (start + colon + 1, start + at_sign);
+                if &text[begin..end] != REDACTED {
+                    spans.push((begin, end));
+                }
+            }
         }
-        at = start + 1;
+        from = start;
     }
-    None
+    // Secret query parameters: `?name=value` and `&name=value`.
+    for marker in memchr::memchr2_iter(b'?', b'&', bytes) {
+        let name_start = marker + 1;
+        let Some(eq) = text[name_start..]
+            .find(|c: char| c == '=' || matches!(c, '&' | '?' | '#') || ends_url(c))
+            .map(|end| name_start + end)
+        else {
+            continue;
+        };
+        if bytes[eq] != b'=' || eq == name_start {
+            continue;
+        }
+        if !is_secret_param(&percent_decoded(&text[name_start..eq])) {
+            continue;
+        }
+        let value_start = eq + 1;
+        let value_end = text[value_start..]
+            .find(|c: char| matches!(c, '&' | '#') || ends_url(c))
+            .map_or(text.len(), |end| value_start + end);
+        if value_end > value_start && &text[value_start..value_end] != REDACTED {
+            spans.push((value_start, value_end));
+        }
+    }
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for (begin, end) in spans {
+        if begin < done {
+            continue;
+        }
+        out.push_str(&text[done..begin]);
+        out.push_str(REDACTED);
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    Cow::Owned(out)
 }
 
 /// Whether `c` ends a URL found in running text: white space, quotes, angle brackets, the
 /// backslash of a JSON escape, and control characters.
 fn ends_url(c: char) -> bool {
     c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`')
-}
-
-/// One URL with its secrets masked, or `None` when it has none.
-fn mask_one(url: &str) -> Option<String> {
-    let scheme_end = url.find("://")? + 3;
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let after = &rest[authority_end..];
-    let mut changed = false;
-
-    let mut masked = String::with_capacity(url.len());
-    masked.push_str(&url[..scheme_end]);
-    match authority.rfind('@') {
-        Some(at) => {
-            let userinfo = &authority[..at];
-            match userinfo.find(':') {
-                Some(colon) => {
-                    masked.push_str(&userinfo[..colon]);
-                    masked.push(':');
-                    masked.push_str(REDACTED);
-                    changed = true;
-                }
-                None => masked.push_str(userinfo),
-            }
-            masked.push_str(&authority[at..]);
-        }
-        None => masked.push_str(authority),
-    }
-
-    let (before_fragment, fragment) = match after.find('#') {
-        Some(hash) => after.split_at(hash),
-        None => (after, ""),
-    };
-    match before_fragment.find('?') {
-        Some(q) => {
-            masked.push_str(&before_fragment[..=q]);
-            let query = &before_fragment[q + 1..];
-            for (i, pair) in query.split('&').enumerate() {
-                if i > 0 {
-                    masked.push('&');
-                }
-                match pair.split_once('=') {
-                    Some((name, value)) if is_secret_param(&percent_decoded(name)) => {
-                        masked.push_str(name);
-                        masked.push('=');
-                        if value != REDACTED {
-                            changed = true;
-                        }
-                        masked.push_str(REDACTED);
-                    }
-                    _ => masked.push_str(pair),
-                }
-            }
-        }
-        None => masked.push_str(before_fragment),
-    }
-    masked.push_str(fragment);
-    changed.then_some(masked)
 }
 
 /// A query parameter name with `%XX` escapes and `+` decoded, as far as they are ASCII, so
@@ -279,6 +235,32 @@ mod tests {
             mask_urls("HTTPS://H/x?X%2DAmz%2DSignature=abc&upload_Token=t"),
             "HTTPS://H/x?X%2DAmz%2DSignature=REDACTED&upload_Token=REDACTED"
         );
+    }
+
+    #[test]
+    fn secrets_of_any_scheme_and_of_relative_urls_are_masked() {
+        assert_eq!(
+            mask_urls(r#"found "ftp://u:pw@h/v.mp4?Signature=abc&w=1""#),
+            r#"found "ftp://u:REDACTED@h/v.mp4?Signature=REDACTED&w=1""#
+        );
+        assert_eq!(
+            mask_urls("/v1/v.mp4?X-Amz-Signature=abc&X-Amz-Credential=AK%2F1"),
+            "/v1/v.mp4?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED"
+        );
+        assert_eq!(
+            mask_urls("s3://bucket/key ?token=t0k"),
+            "s3://bucket/key ?token=REDACTED"
+        );
+    }
+
+    #[test]
+    fn plain_text_with_question_marks_and_ampersands_is_kept() {
+        for text in ["why? because & so", "a=b", "?=x", "&&", "x?sig", "?sig="] {
+            assert!(
+                matches!(mask_urls(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
+        }
     }
 
     #[test]

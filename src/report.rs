@@ -47,6 +47,9 @@ pub enum Rule {
     TooDeep,
     /// The response is larger than the limit.
     TooLarge,
+    /// The response could not be read at all: the operating system refused, its directory
+    /// could not be listed, or its name is on something that is not a file.
+    Unreadable,
     /// A keyword of the contract schema failed.
     Schema,
     /// A key the schema does not declare (the API grew).
@@ -66,6 +69,7 @@ impl Rule {
         Rule::NotObject,
         Rule::TooDeep,
         Rule::TooLarge,
+        Rule::Unreadable,
         Rule::Schema,
         Rule::UndeclaredKey,
         Rule::UnknownValue,
@@ -81,6 +85,7 @@ impl Rule {
             Rule::NotObject => "not_object",
             Rule::TooDeep => "too_deep",
             Rule::TooLarge => "too_large",
+            Rule::Unreadable => "unreadable",
             Rule::Schema => "schema",
             Rule::UndeclaredKey => "undeclared_key",
             Rule::UnknownValue => "unknown_value",

@@ -909,3 +909,47 @@ fn finding_9_a_number_out_of_range_is_reported_as_itself_not_as_not_json() {
     assert!(message.contains("64-bit float"), "{message}");
     assert!(!message.contains("expected a JSON document"), "{message}");
 }
+
+#[test]
+fn finding_3_errors_past_max_issues_are_counted_in_every_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let items: Vec<Value> = (0..300)
+        .map(|i| serde_json::json!({ "url": format!("ftp://cdn.example.com/{i}.png?sig=S3CRET{i}") }))
+        .collect();
+    let task = serde_json::json!({
+        "id": "task-unified-1757165031-many0000", "object": "image.generation.task",
+        "type": "image", "model": "flux-1.1-pro", "status": "completed", "progress": 100,
+        "created": 1757165031, "results": items
+    });
+    let path = dir.path().join("many.json");
+    std::fs::write(&path, task.to_string()).expect("write");
+    let path = path.to_str().expect("UTF-8 path");
+
+    let json = run(&["validate", "--max-issues", "5", "--format", "json", path]);
+    assert_eq!(json.status.code(), Some(1));
+    let report = json_of(&json);
+    let response = &report["responses"][0];
+    assert_eq!(response["errors"].as_array().map(Vec::len), Some(5));
+    assert_eq!(response["omitted_errors"], 295);
+    assert_eq!(response["errors"][0]["severity"], "error");
+    assert_eq!(response["errors"][0]["rule"], "schema");
+
+    let human = run(&["validate", "--max-issues", "5", path]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("... and 295 more errors (--max-issues)"),
+        "{text}"
+    );
+
+    let junit = run(&["validate", "--max-issues", "5", "--format", "junit", path]);
+    let xml = String::from_utf8_lossy(&junit.stdout);
+    assert!(xml.contains("... and 295 more (--max-issues)"), "{xml}");
+    assert!(xml.contains(r#"type="schema""#), "{xml}");
+    for output in [&json, &human, &junit] {
+        let all = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !all.contains("S3CRET"),
+            "a signature reached a report: {all}"
+        );
+    }
+}

@@ -66,9 +66,9 @@ pub struct ValidateArgs {
     /// the reports.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
     pub jobs: Option<u64>,
-    /// The most errors, and the most warnings, listed per response; the rest are counted.
-    /// Hidden until the validator caps its issues (`Contract::with_max_issues`).
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
+    /// The most errors, and the most warnings, listed per response; the rest are counted, so a
+    /// response with a million broken items is reported quickly and in a few lines.
+    #[arg(long, value_name = "N", default_value_t = foxapi_contract::DEFAULT_MAX_ISSUES as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_issues: u64,
     /// Leave the secrets of signed URLs (signatures, tokens, credentials) in the reports, for
     /// local debugging; by default they are masked, so reports can be shared.
@@ -101,7 +101,7 @@ fn check(contract: &Contract, unit: Unit, strict: bool, secrets_shown: bool) -> 
         Err(why) => {
             let rule = match why {
                 corpus::Unreadable::TooLarge { .. } => Rule::TooLarge,
-                _ => Rule::NotJson,
+                _ => Rule::Unreadable,
             };
             Report::refused(Issue::whole(rule, why.to_string()))
         }
@@ -234,10 +234,9 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         max_bytes: args.max_bytes,
         max_depth: args.max_depth as usize,
     };
-    // To be chained with `.with_max_issues(args.max_issues as usize)` once the validator has it.
-    let _max_issues = args.max_issues;
     let contract = Contract::new()
         .with_limits(limits)
+        .with_max_issues(usize::try_from(args.max_issues).unwrap_or(usize::MAX))
         .with_secrets_shown(args.show_secrets);
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.map_or(0, |n| n as usize))

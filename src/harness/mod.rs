@@ -115,7 +115,7 @@ impl Summary {
         } else {
             self.invalid += 1;
         }
-        self.warnings += report.warnings.len() as u64;
+        self.warnings += report.warning_count() as u64;
     }
 }
 

@@ -42,13 +42,8 @@ impl<W: Write> HumanSink<W> {
     }
 
     fn issue(&mut self, label: &str, style: &'static str, issue: &Issue) -> io::Result<()> {
-        let at = if issue.instance_path.is_empty() {
-            "(root)"
-        } else {
-            &issue.instance_path
-        };
         let head = self.paint(style, label);
-        writeln!(self.out, "  {head} {at}: {}", issue.message)?;
+        writeln!(self.out, "  {head} {issue}")?;
         if !issue.schema_path.is_empty() {
             let schema = self.paint(DIM, &format!("schema {}", issue.schema_path));
             writeln!(self.out, "          {schema}")?;
@@ -100,10 +95,25 @@ impl<W: Write> HumanSink<W> {
         for issue in &report.errors {
             self.issue("error  ", RED, issue)?;
         }
+        self.omitted("error", report.omitted_errors)?;
         for issue in &report.warnings {
             self.issue("warning", YELLOW, issue)?;
         }
+        self.omitted("warning", report.omitted_warnings)?;
         Ok(())
+    }
+
+    /// The line that counts the issues past `--max-issues`, if there are any.
+    fn omitted(&mut self, what: &str, count: usize) -> io::Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
+        let plural = if count == 1 { "" } else { "s" };
+        let line = self.paint(
+            DIM,
+            &format!("... and {count} more {what}{plural} (--max-issues)"),
+        );
+        writeln!(self.out, "  {line}")
     }
 
     /// Ends with drift, coverage and the summary line.

@@ -39,6 +39,16 @@ pub struct JsonResponse<'a> {
     pub errors: &'a [Issue],
     /// What is allowed but reported.
     pub warnings: &'a [Issue],
+    /// Errors past `--max-issues`: counted, not listed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted_errors: usize,
+    /// Warnings past `--max-issues`: counted, not listed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted_warnings: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl<'a> From<&'a Outcome> for JsonResponse<'a> {
@@ -50,6 +60,8 @@ impl<'a> From<&'a Outcome> for JsonResponse<'a> {
             shapes: &o.report.shapes,
             errors: &o.report.errors,
             warnings: &o.report.warnings,
+            omitted_errors: o.report.omitted_errors,
+            omitted_warnings: o.report.omitted_warnings,
         }
     }
 }

@@ -43,8 +43,13 @@ impl Default for JunitSink {
     }
 }
 
-fn lines(issues: &[crate::Issue]) -> String {
-    issues.iter().map(|i| format!("{i}\n")).collect()
+/// One line per issue, and one that counts those past `--max-issues`.
+fn lines(issues: &[crate::Issue], omitted: usize) -> String {
+    let mut text: String = issues.iter().map(|i| format!("{i}\n")).collect();
+    if omitted > 0 {
+        text.push_str(&format!("... and {omitted} more (--max-issues)\n"));
+    }
+    text
 }
 
 /// The testcase of one response.
@@ -54,16 +59,20 @@ fn test_case(outcome: &Outcome) -> TestCase {
         TestCaseStatus::success()
     } else {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        let first = &report.errors[0];
-        status.set_message(first.to_string());
-        status.set_type(format!("{:?}", first.rule));
-        status.set_description(lines(&report.errors));
+        if let Some(first) = report.errors.first() {
+            status.set_message(first.to_string());
+            status.set_type(first.rule.as_str());
+        }
+        status.set_description(lines(&report.errors, report.omitted_errors));
         status
     };
     let mut case = TestCase::new(outcome.source.as_str(), status);
     case.set_classname(report.model.as_deref().unwrap_or("unknown-model"));
     if !report.warnings.is_empty() {
-        case.set_system_out(format!("warnings:\n{}", lines(&report.warnings)));
+        case.set_system_out(format!(
+            "warnings:\n{}",
+            lines(&report.warnings, report.omitted_warnings)
+        ));
     }
     case
 }
