@@ -5,6 +5,7 @@ use super::format::Destination;
 use foxapi_contract::corpus::{self, Found, Unit};
 use foxapi_contract::coverage::Coverage;
 use foxapi_contract::drift::Drift;
+use foxapi_contract::harness::budget::Budget;
 use foxapi_contract::harness::report::human::colour_for_stdout;
 use foxapi_contract::harness::report::{Format, Sink};
 use foxapi_contract::harness::{Outcome, Summary, Totals};
@@ -94,10 +95,19 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
 }
 
 /// Checks one unit against the contract.
-fn check(contract: &Contract, unit: Unit, strict: bool, secrets_shown: bool) -> Outcome {
+fn check(
+    contract: &Contract,
+    budget: &Budget,
+    unit: Unit,
+    strict: bool,
+    secrets_shown: bool,
+) -> Outcome {
     let unreadable = matches!(&unit.bytes, Err(why) if why.is_io());
     let report = match unit.bytes {
-        Ok(bytes) => contract.validate(&bytes),
+        Ok(bytes) => {
+            let _room = budget.take(bytes.len());
+            contract.validate(&bytes)
+        }
         Err(why) => {
             let rule = match why {
                 corpus::Unreadable::TooLarge { .. } => Rule::TooLarge,
@@ -305,8 +315,10 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     let mut failed_files = vec![false; files.len()];
     // Workers check batch n+1 while this thread reports batch n, in input order.
     let (checked, batches) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
+    let budget = Budget::default();
     std::thread::scope(|scope| {
         let contract = &contract;
+        let budget = &budget;
         let pool = &pool;
         let (strict, shown) = (args.strict, args.show_secrets);
         scope.spawn(move || loop {
@@ -317,7 +329,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
             let outcomes: Vec<Outcome> = pool.install(|| {
                 batch
                     .into_par_iter()
-                    .map(|p| check(contract, p.load(limits), strict, shown))
+                    .map(|p| check(contract, budget, p.load(limits), strict, shown))
                     .collect()
             });
             if checked.send(outcomes).is_err() {

@@ -10,6 +10,7 @@
 //! ([`crate::redact::mask_urls`]) and makes it printable ([`crate::untrusted::printable`]), so
 //! no writer has to.
 
+pub mod budget;
 pub mod report;
 
 use crate::redact::mask_urls;
