@@ -236,15 +236,30 @@ pub fn registry(sources: &Sources) -> Result<TokenStream, Fail> {
 /// The properties of results items that [`accessors`] reads: the URL of a file and the
 /// long-lived ids later tasks take as parameters (spec section 3), with their documentation.
 pub const ACCESSORS: &[(&str, &str)] = &[
-    ("url", "The URL of the generated file (it expires 24 hours after completion)."),
-    ("voice_id", "The long-lived id of a voice, for later lip-sync or speech tasks."),
-    ("character_id", "The long-lived id of a Sora 2 character, for later consistent tasks."),
-    ("profile_id", "The long-lived id of a trained person profile."),
+    (
+        "url",
+        "The URL of the generated file (it expires 24 hours after completion).",
+    ),
+    (
+        "voice_id",
+        "The long-lived id of a voice, for later lip-sync or speech tasks.",
+    ),
+    (
+        "character_id",
+        "The long-lived id of a Sora 2 character, for later consistent tasks.",
+    ),
+    (
+        "profile_id",
+        "The long-lived id of a trained person profile.",
+    ),
 ];
 
 /// Whether property `schema` of a shape holds a string: `type: string`, or a `$ref` to a
 /// definition that does.
-fn is_string(schema: &serde_json::Value, defs: &serde_json::Map<String, serde_json::Value>) -> bool {
+fn is_string(
+    schema: &serde_json::Value,
+    defs: &serde_json::Map<String, serde_json::Value>,
+) -> bool {
     if schema.get("type").and_then(serde_json::Value::as_str) == Some("string") {
         return true;
     }
@@ -285,7 +300,8 @@ pub fn accessors(sources: &Sources) -> Result<TokenStream, Fail> {
                 quote! { ResultItem::#variant(item) => item.#method.as_ref().map(|v| v.as_str()), }
             });
         }
-        let doc = format!(" {what} Read from the item's `{property}`; `None` for a shape without one.");
+        let doc =
+            format!(" {what} Read from the item's `{property}`; `None` for a shape without one.");
         methods.push(quote! {
             #[doc = #doc]
             pub fn #method(&self) -> Option<&str> {
@@ -307,7 +323,9 @@ pub fn accessors(sources: &Sources) -> Result<TokenStream, Fail> {
 pub fn non_exhaustive_structs(file: &mut syn::File) {
     for item in &mut file.items {
         if let syn::Item::Struct(s) = item {
-            if matches!(s.fields, syn::Fields::Named(_)) && matches!(s.vis, syn::Visibility::Public(_)) {
+            if matches!(s.fields, syn::Fields::Named(_))
+                && matches!(s.vis, syn::Visibility::Public(_))
+            {
                 s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
             }
         }

@@ -27,7 +27,10 @@ pub fn generate(schema_dir: &Path, out: &Path) -> Result<Vec<PathBuf>, bundle::F
     let contract = bundle::contract(&sources, bundle::Strictness::Contract);
     let strict = bundle::contract(&sources, bundle::Strictness::Strict);
     write(&out.join("contract.schema.json"), &json(&contract.schema))?;
-    write(&out.join("contract.strict.schema.json"), &json(&strict.schema))?;
+    write(
+        &out.join("contract.strict.schema.json"),
+        &json(&strict.schema),
+    )?;
     write(
         &out.join("error-body.schema.json"),
         &json(&bundle::error_body(&sources)),

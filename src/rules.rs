@@ -96,7 +96,11 @@ mod tests {
     fn every_rule_of_the_table_is_the_rule_at_its_index() {
         for (strictness, all_of) in schemas() {
             let table = strictness.rules();
-            assert_eq!(table.len(), all_of.len(), "{strictness:?}: one entry per rule");
+            assert_eq!(
+                table.len(),
+                all_of.len(),
+                "{strictness:?}: one entry per rule"
+            );
             for (position, info) in table.iter().enumerate() {
                 assert_eq!(info.index, position, "{strictness:?}: in allOf order");
                 let rule = &all_of[info.index];
@@ -184,7 +188,10 @@ mod tests {
         assert_eq!(rule_at(Strictness::Strict, &path), Some(advisory));
         // The same index in the contract is another rule, never an advisory.
         assert!(rule_at(Strictness::Contract, &path).is_none_or(|r| r.kind != RuleKind::Advisory));
-        assert_eq!(rule_at(Strictness::Strict, "/$defs/Task/properties/id/type"), None);
+        assert_eq!(
+            rule_at(Strictness::Strict, "/$defs/Task/properties/id/type"),
+            None
+        );
         assert_eq!(rule_at(Strictness::Strict, "/allOf/x/type"), None);
         assert_eq!(rule_at(Strictness::Strict, "/allOf/100000/type"), None);
     }

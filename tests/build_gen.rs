@@ -44,7 +44,10 @@ fn schema_with(file: &str, edit: impl FnOnce(&mut Value)) -> tempfile::TempDir {
 
 fn failure(dir: &Path) -> String {
     match bundle::read(dir) {
-        Ok(_) => panic!("expected {} to be refused, found it accepted", dir.display()),
+        Ok(_) => panic!(
+            "expected {} to be refused, found it accepted",
+            dir.display()
+        ),
         Err(message) => {
             eprintln!("{message}");
             message
@@ -65,7 +68,10 @@ fn assert_names(message: &str, parts: &[&str]) {
 fn the_shipped_schema_directory_assembles() {
     let sources = bundle::read(&shipped()).expect("schema/ assembles");
     assert!(!sources.registry.by_model.is_empty());
-    assert!(sources.files.iter().any(|f| f.ends_with("registry.schema.json")));
+    assert!(sources
+        .files
+        .iter()
+        .any(|f| f.ends_with("registry.schema.json")));
 }
 
 #[test]
@@ -95,7 +101,12 @@ fn a_registry_failing_registry_schema_names_the_file_and_pointer() {
     let message = failure(dir.path());
     assert_names(
         &message,
-        &["models.json", "/by_model/sora-2-character", "notes", "registry.schema.json#"],
+        &[
+            "models.json",
+            "/by_model/sora-2-character",
+            "notes",
+            "registry.schema.json#",
+        ],
     );
 }
 
@@ -120,7 +131,10 @@ fn several_shapes_without_a_discriminator_name_the_file_and_pointer() {
             .remove("discriminator");
     });
     let message = failure(dir.path());
-    assert_names(&message, &["models.json", "/by_model/patina-material", "discriminator"]);
+    assert_names(
+        &message,
+        &["models.json", "/by_model/patina-material", "discriminator"],
+    );
 }
 
 #[test]
@@ -131,7 +145,11 @@ fn a_discriminator_the_shapes_lack_names_the_file_and_pointer() {
     let message = failure(dir.path());
     assert_names(
         &message,
-        &["models.json", "/by_model/patina-material/discriminator", "map_type"],
+        &[
+            "models.json",
+            "/by_model/patina-material/discriminator",
+            "map_type",
+        ],
     );
 }
 
@@ -164,7 +182,11 @@ fn a_ref_to_no_file_names_the_file_and_pointer() {
     let message = failure(dir.path());
     assert_names(
         &message,
-        &["voice.schema.json", "/properties/preview/$ref", "nowhere.schema.json"],
+        &[
+            "voice.schema.json",
+            "/properties/preview/$ref",
+            "nowhere.schema.json",
+        ],
     );
 }
 
@@ -205,8 +227,15 @@ fn the_strict_rules_are_the_contract_rules_plus_the_advisories() {
     let sources = bundle::read(&shipped()).expect("schema/ assembles");
     let contract = bundle::rule_list(&sources, Strictness::Contract);
     let strict = bundle::rule_list(&sources, Strictness::Strict);
-    let advisories = strict.iter().filter(|r| r.kind == RuleKind::Advisory).count();
-    assert_eq!(advisories, sources.advisories.len() + 1, "the advisories and the unchecked-results rule");
+    let advisories = strict
+        .iter()
+        .filter(|r| r.kind == RuleKind::Advisory)
+        .count();
+    assert_eq!(
+        advisories,
+        sources.advisories.len() + 1,
+        "the advisories and the unchecked-results rule"
+    );
     assert!(contract.iter().all(|r| r.kind != RuleKind::Advisory));
     let without: Vec<_> = strict
         .iter()
@@ -234,10 +263,18 @@ fn every_registry_entry_has_one_results_rule_of_its_key() {
         reg.by_model.len() + reg.by_type.len() + reg.task_kinds.len()
     );
     for entry in &reg.by_model {
-        assert!(keys.contains(&&RuleKey::Model(entry.key.clone())), "{}", entry.key);
+        assert!(
+            keys.contains(&&RuleKey::Model(entry.key.clone())),
+            "{}",
+            entry.key
+        );
     }
     for entry in &reg.by_type {
-        assert!(keys.contains(&&RuleKey::Type(entry.key.clone())), "{}", entry.key);
+        assert!(
+            keys.contains(&&RuleKey::Type(entry.key.clone())),
+            "{}",
+            entry.key
+        );
     }
     for (kind, _) in &reg.task_kinds {
         assert!(keys.contains(&&RuleKey::Object(kind.clone())), "{kind}");

@@ -94,7 +94,12 @@ fn result_item_accessors_answer_none_for_shapes_without_the_property() {
     let item = &parsed.results[0];
     assert_eq!(item.shape(), Some(foxapi_contract::Shape::ChatCompletion));
     assert_eq!(
-        (item.url(), item.voice_id(), item.character_id(), item.profile_id()),
+        (
+            item.url(),
+            item.voice_id(),
+            item.character_id(),
+            item.profile_id()
+        ),
         (None, None, None, None)
     );
 }
