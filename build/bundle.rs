@@ -95,7 +95,7 @@ fn localise_refs(
                         .unwrap_or(doc);
                     let title = titles.get(stem).ok_or_else(|| {
                         format!(
-                            "{}: {pointer}/$ref: {target:?} names no schema file",
+                            "{}: {pointer}/$ref: expected a schema file of schema/, found {target:?}, which names none",
                             file.display()
                         )
                     })?;
