@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use crate::registry::{discriminator_value, Entry, RegistryFile};
+
 /// The draft every schema file must declare.
 pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 /// Where the assembled contract says it lives (an identifier, never fetched).
@@ -28,32 +30,6 @@ pub struct ShapeFile {
     pub description: String,
 }
 
-/// One entry of models.json, under `by_model` or `by_type`.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// The model name, or the output type for a by-type entry.
-    pub key: String,
-    /// The output type a by-model entry belongs to.
-    pub output_type: Option<String>,
-    /// The shapes its results items may have.
-    pub shapes: Vec<String>,
-    /// With several shapes: the const property that tells them apart.
-    pub discriminator: Option<String>,
-    /// A line of prose for docs.
-    pub note: String,
-}
-
-/// models.json, read and checked against the shape files.
-#[derive(Debug, Clone)]
-pub struct RegistryFile {
-    /// Task kind (`object`) to the output type it must agree with.
-    pub task_kinds: Vec<(String, String)>,
-    /// Fallback shapes by output type.
-    pub by_type: Vec<Entry>,
-    /// Shapes by model, overriding the type.
-    pub by_model: Vec<Entry>,
-}
-
 /// Everything read from schema/.
 pub struct Sources {
     /// Every `$defs` entry of every file, and each file's root under its title, refs made local.
@@ -68,7 +44,8 @@ pub struct Sources {
     pub files: Vec<PathBuf>,
 }
 
-fn read_json(path: &Path) -> Result<Value, Fail> {
+/// A file of JSON; a failure names the file, line and column.
+pub fn read_json(path: &Path) -> Result<Value, Fail> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {
@@ -118,7 +95,7 @@ fn localise_refs(
                         .unwrap_or(doc);
                     let title = titles.get(stem).ok_or_else(|| {
                         format!(
-                            "{}: {pointer}/$ref: {target:?} names no schema file",
+                            "{}: {pointer}/$ref: expected a schema file of schema/, found {target:?}, which names none",
                             file.display()
                         )
                     })?;
@@ -142,20 +119,26 @@ fn localise_refs(
     Ok(())
 }
 
+/// Where a pooled definition was written: its file, and its pointer in that file (`/$defs/Name`,
+/// or empty for a file's root).
+type Origin = BTreeMap<String, (PathBuf, String)>;
+
 fn insert_def(
     defs: &mut Map<String, Value>,
-    origin: &mut BTreeMap<String, String>,
+    origin: &mut Origin,
     name: &str,
     schema: Value,
     file: &Path,
+    pointer: String,
 ) -> Result<(), Fail> {
-    if let Some(first) = origin.get(name) {
+    if let Some((first, _)) = origin.get(name) {
         return Err(format!(
-            "{}: $defs name {name:?} is already defined in {first}: names are global",
-            file.display()
+            "{}: {pointer}: expected a $defs name of its own, found {name:?}, already defined in {}: names are global",
+            file.display(),
+            first.display()
         ));
     }
-    origin.insert(name.to_string(), file.display().to_string());
+    origin.insert(name.to_string(), (file.to_path_buf(), pointer));
     defs.insert(name.to_string(), schema);
     Ok(())
 }
@@ -188,7 +171,7 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
     }
 
     let mut defs = Map::new();
-    let mut origin = BTreeMap::new();
+    let mut origin = Origin::new();
     let mut shapes = Vec::new();
     for (path, mut doc) in docs {
         localise_refs(&mut doc, &path, "", &titles)?;
@@ -196,7 +179,8 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
         let title = str_at(&Value::Object(map.clone()), "title", &path)?.to_string();
         if let Some(Value::Object(nested)) = map.remove("$defs") {
             for (name, schema) in nested {
-                insert_def(&mut defs, &mut origin, &name, schema, &path)?;
+                let pointer = format!("/$defs/{}", escape(&name));
+                insert_def(&mut defs, &mut origin, &name, schema, &path, pointer)?;
             }
         }
         map.remove("$schema");
@@ -226,6 +210,7 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
                 &title,
                 Value::Object(map.clone()),
                 &path,
+                String::new(),
             )?;
         }
     }
@@ -243,13 +228,23 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
                 advisories_path.display()
             )
         })?;
+
+    for (name, (file, pointer)) in &origin {
+        check_refs(&defs[name], &defs, file, pointer)?;
+    }
+    check_refs(
+        &Value::Array(advisories.clone()),
+        &defs,
+        &advisories_path,
+        "/allOf",
+    )?;
     files.push(advisories_path);
 
     let registry_path = dir.join("models.json");
-    let registry = read_registry(&registry_path, &shapes, &defs)?;
+    let registry_schema = dir.join("registry.schema.json");
+    let registry = crate::registry::read(&registry_path, &registry_schema, &shapes, &defs)?;
     files.push(registry_path);
-    files.push(dir.join("registry.schema.json"));
-    check_refs(&Value::Object(defs.clone()), &defs, "#/$defs")?;
+    files.push(registry_schema);
     Ok(Sources {
         defs,
         shapes,
@@ -259,24 +254,32 @@ pub fn read(dir: &Path) -> Result<Sources, Fail> {
     })
 }
 
-fn check_refs(value: &Value, defs: &Map<String, Value>, pointer: &str) -> Result<(), Fail> {
+/// Checks that every `$ref` below `value` (written in `file` at `pointer`) names a pooled
+/// definition.
+fn check_refs(
+    value: &Value,
+    defs: &Map<String, Value>,
+    file: &Path,
+    pointer: &str,
+) -> Result<(), Fail> {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get("$ref") {
                 let name = r.trim_start_matches("#/$defs/");
                 if !defs.contains_key(name) {
                     return Err(format!(
-                        "schema/: {pointer}/$ref: {r:?} names no definition"
+                        "{}: {pointer}/$ref: expected the name of a definition, found {r:?}, which names none",
+                        file.display()
                     ));
                 }
             }
             for (k, v) in map {
-                check_refs(v, defs, &format!("{pointer}/{k}"))?;
+                check_refs(v, defs, file, &format!("{pointer}/{}", escape(k)))?;
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                check_refs(v, defs, &format!("{pointer}/{i}"))?;
+                check_refs(v, defs, file, &format!("{pointer}/{i}"))?;
             }
         }
         _ => {}
@@ -284,136 +287,9 @@ fn check_refs(value: &Value, defs: &Map<String, Value>, pointer: &str) -> Result
     Ok(())
 }
 
-fn read_entry(
-    key: &str,
-    v: &Value,
-    path: &Path,
-    pointer: &str,
-    shapes: &[ShapeFile],
-    defs: &Map<String, Value>,
-) -> Result<Entry, Fail> {
-    let results: Vec<String> = v
-        .get("results")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .filter(|r: &Vec<String>| !r.is_empty())
-        .ok_or_else(|| {
-            format!(
-                "{}: {pointer}/results: expected a non-empty array of shape names",
-                path.display()
-            )
-        })?;
-    for shape in &results {
-        if !shapes.iter().any(|s| &s.name == shape) {
-            return Err(format!(
-                "{}: {pointer}/results: shape {shape:?} has no file schema/results/{shape}.schema.json",
-                path.display()
-            ));
-        }
-    }
-    let discriminator = v
-        .get("discriminator")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    if results.len() > 1 {
-        let tag = discriminator.as_deref().ok_or_else(|| {
-            format!(
-                "{}: {pointer}: several shapes need a `discriminator`",
-                path.display()
-            )
-        })?;
-        let mut seen = Vec::new();
-        for shape in &results {
-            let value = discriminator_value(shape, tag, shapes, defs).ok_or_else(|| {
-                format!("{}: {pointer}/discriminator: shape {shape:?} has no required `const` property {tag:?}", path.display())
-            })?;
-            if seen.contains(&value) {
-                return Err(format!(
-                    "{}: {pointer}/discriminator: two shapes share {tag} = {value:?}",
-                    path.display()
-                ));
-            }
-            seen.push(value);
-        }
-    }
-    Ok(Entry {
-        key: key.to_string(),
-        output_type: v.get("type").and_then(Value::as_str).map(str::to_string),
-        shapes: results,
-        discriminator,
-        note: v
-            .get("note")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-    })
-}
-
-/// The `const` value of property `tag` in the shape named `shape`, if it is required.
-pub fn discriminator_value(
-    shape: &str,
-    tag: &str,
-    shapes: &[ShapeFile],
-    defs: &Map<String, Value>,
-) -> Option<String> {
-    let title = &shapes.iter().find(|s| s.name == shape)?.title;
-    let schema = defs.get(title)?;
-    let required = schema.get("required")?.as_array()?.iter().any(|r| r == tag);
-    let value = schema.get("properties")?.get(tag)?.get("const")?.as_str()?;
-    required.then(|| value.to_string())
-}
-
-fn read_registry(
-    path: &Path,
-    shapes: &[ShapeFile],
-    defs: &Map<String, Value>,
-) -> Result<RegistryFile, Fail> {
-    let doc = read_json(path)?;
-    let section = |name: &str| {
-        doc.get(name)
-            .and_then(Value::as_object)
-            .ok_or_else(|| format!("{}: /{name}: expected an object", path.display()))
-    };
-    let task_kinds = section("task_kinds")?
-        .iter()
-        .map(|(k, v)| {
-            v.as_str()
-                .map(|t| (k.clone(), t.to_string()))
-                .ok_or_else(|| {
-                    format!(
-                        "{}: /task_kinds/{k}: expected an output type",
-                        path.display()
-                    )
-                })
-        })
-        .collect::<Result<_, _>>()?;
-    let by_type = section("by_type")?
-        .iter()
-        .map(|(k, v)| read_entry(k, v, path, &format!("/by_type/{k}"), shapes, defs))
-        .collect::<Result<_, _>>()?;
-    let by_model: Vec<Entry> = section("by_model")?
-        .iter()
-        .map(|(k, v)| read_entry(k, v, path, &format!("/by_model/{k}"), shapes, defs))
-        .collect::<Result<_, _>>()?;
-    for e in &by_model {
-        if e.output_type.is_none() {
-            return Err(format!(
-                "{}: /by_model/{}/type: expected the output type",
-                path.display(),
-                e.key
-            ));
-        }
-    }
-    Ok(RegistryFile {
-        task_kinds,
-        by_type,
-        by_model,
-    })
+/// A JSON pointer segment for `key`.
+pub fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// The names of the open sets: `$defs` entries that are a string `enum`. A value outside one is
@@ -477,31 +353,6 @@ fn item_schema(entry: &Entry, sources: &Sources) -> Value {
     json!({ "type": "object", "allOf": branches })
 }
 
-/// Where the results rule of each registry entry stands in the contract's `allOf`:
-/// `{"model:<name>": index, "type:<type>": index}`. The crate evaluates only the rule of the
-/// entry a response's model (or type) picks, instead of all of them.
-pub fn dispatch(sources: &Sources) -> Value {
-    let reg = &sources.registry;
-    let first = reg.task_kinds.len() + 1;
-    let mut map = Map::new();
-    for (i, entry) in reg.by_model.iter().enumerate() {
-        map.insert(format!("model:{}", entry.key), json!(first + i));
-    }
-    for (i, entry) in reg.by_type.iter().enumerate() {
-        map.insert(
-            format!("type:{}", entry.key),
-            json!(first + reg.by_model.len() + i),
-        );
-    }
-    for (i, (object, _)) in by_object(reg).into_iter().enumerate() {
-        map.insert(
-            format!("object:{object}"),
-            json!(first + reg.by_model.len() + reg.by_type.len() + i),
-        );
-    }
-    Value::Object(map)
-}
-
 /// Each known task kind whose output type has a by-type entry, with that entry: the shape
 /// when `type` is unknown and `object` decides (spec section 3).
 fn by_object(reg: &RegistryFile) -> Vec<(&str, &Entry)> {
@@ -537,45 +388,92 @@ fn unchecked_results(sources: &Sources) -> Value {
 /// The start of the description of the rule that warns of unchecked results.
 pub const UNCHECKED_RULE: &str = "results not checked";
 
+/// The registry entry a results rule belongs to: how a response picks it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleKey {
+    /// The entry of this model (`by_model`).
+    Model(String),
+    /// The entry of this output type (`by_type`), for a model without its own.
+    Type(String),
+    /// The by-type entry this task kind (`object`) goes with, when `type` is unknown.
+    Object(String),
+}
+
+/// What a top-level rule of an assembled schema is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleKind {
+    /// An error rule of the envelope (object/type agreement, failed-means-error).
+    Envelope,
+    /// The error rule of the results items of one registry entry.
+    Results(RuleKey),
+    /// A warning rule: an advisory, or the rule on results no rule could check (strict only).
+    Advisory,
+    /// The nesting limit, which the crate enforces while reading.
+    Depth,
+}
+
+/// One top-level rule of an assembled schema: what it is for, and its schema.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// What the rule is for.
+    pub kind: RuleKind,
+    /// The rule's schema, an entry of the top-level `allOf`.
+    pub schema: Value,
+}
+
+impl Rule {
+    fn new(kind: RuleKind, schema: Value) -> Rule {
+        Rule { kind, schema }
+    }
+
+    /// The rule's `description`, or "" when it has none.
+    pub fn description(&self) -> &str {
+        self.schema
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
 /// The error rules of spec section 5 that tie fields together: object/type agreement,
-/// failed-means-error, and the results shape by model, then by type.
-fn rules(sources: &Sources) -> Vec<Value> {
+/// failed-means-error, and the results shape by model, then by type, then by task kind.
+fn rules(sources: &Sources) -> Vec<Rule> {
     let reg = &sources.registry;
     let known_types: Vec<&str> = reg.task_kinds.iter().map(|(_, t)| t.as_str()).collect();
     let mut rules = Vec::new();
     for (object, output_type) in &reg.task_kinds {
-        rules.push(json!({
+        rules.push(Rule::new(RuleKind::Envelope, json!({
             "description": format!("`object` {object} goes with `type` {output_type}"),
             "if": { "required": ["object", "type"], "properties": { "object": { "const": object }, "type": { "enum": known_types } } },
             "then": { "properties": { "type": { "const": output_type } } }
-        }));
+        })));
     }
-    rules.push(json!({
+    rules.push(Rule::new(RuleKind::Envelope, json!({
         "description": "a failed task carries an error object with a message",
         "if": { "required": ["status"], "properties": { "status": { "const": "failed" } } },
         "then": { "required": ["error"], "properties": { "error": { "type": "object", "required": ["message"] } } }
-    }));
+    })));
     for entry in &reg.by_model {
-        rules.push(json!({
+        rules.push(Rule::new(RuleKind::Results(RuleKey::Model(entry.key.clone())), json!({
             "description": format!("results of model {} are {}", entry.key, entry.shapes.join(" or ")),
             "if": { "required": ["model"], "properties": { "model": { "const": entry.key } } },
             "then": { "properties": { "results": { "items": item_schema(entry, sources) } } }
-        }));
+        })));
     }
     let models: Vec<&str> = reg.by_model.iter().map(|e| e.key.as_str()).collect();
     for entry in &reg.by_type {
-        rules.push(json!({
+        rules.push(Rule::new(RuleKind::Results(RuleKey::Type(entry.key.clone())), json!({
             "description": format!("results of any other {} model are {}", entry.key, entry.shapes.join(" or ")),
             "if": {
                 "required": ["model", "type"],
                 "properties": { "model": { "not": { "enum": models } }, "type": { "const": entry.key } }
             },
             "then": { "properties": { "results": { "items": item_schema(entry, sources) } } }
-        }));
+        })));
     }
     let types: Vec<&str> = reg.by_type.iter().map(|e| e.key.as_str()).collect();
     for (object, entry) in by_object(reg) {
-        rules.push(json!({
+        rules.push(Rule::new(RuleKind::Results(RuleKey::Object(object.to_string())), json!({
             "description": format!("results of a task whose `type` is unknown follow its `object` {object}: {}", entry.shapes.join(" or ")),
             "if": {
                 "required": ["model", "object"],
@@ -586,9 +484,36 @@ fn rules(sources: &Sources) -> Vec<Value> {
                 }
             },
             "then": { "properties": { "results": { "items": item_schema(entry, sources) } } }
-        }));
+        })));
     }
     rules
+}
+
+/// Every top-level rule of the contract (`Strictness::Contract`) or the strict contract, in
+/// `allOf` order: the error rules, then (strict only) the advisories and the rule on unchecked
+/// results, then the nesting rule. The rule table the crate is built with is this list, so an
+/// index and its kind cannot disagree.
+pub fn rule_list(sources: &Sources, strictness: Strictness) -> Vec<Rule> {
+    let mut all = rules(sources);
+    if strictness == Strictness::Strict {
+        all.extend(
+            sources
+                .advisories
+                .iter()
+                .map(|a| Rule::new(RuleKind::Advisory, a.clone())),
+        );
+        all.push(Rule::new(RuleKind::Advisory, unchecked_results(sources)));
+    }
+    // Last, so the rules before it keep their indices: the nesting limit of section 5, which
+    // the crate enforces while reading and other validators learn from this rule.
+    all.push(Rule::new(
+        RuleKind::Depth,
+        json!({
+            "description": format!("{DEPTH_RULE} {MAX_DEPTH} levels"),
+            "$ref": format!("#/$defs/{}", depth_def(MAX_DEPTH))
+        }),
+    ));
+    all
 }
 
 /// Applies `f` to every schema object below `value` (every object, to be exact: the
@@ -627,61 +552,66 @@ pub enum Strictness {
     Strict,
 }
 
-/// The self-contained schema of a task response.
-pub fn contract(sources: &Sources, strictness: Strictness) -> Value {
+/// An assembled schema and its top-level rules, in `allOf` order.
+pub struct Assembled {
+    /// The self-contained schema.
+    pub schema: Value,
+    /// Its top-level rules: rule `i` is `schema["allOf"][i]`.
+    pub rules: Vec<Rule>,
+}
+
+/// The self-contained schema of a task response, with its rules.
+pub fn contract(sources: &Sources, strictness: Strictness) -> Assembled {
     let mut defs = defs_for(sources, strictness);
-    let mut all_of = rules(sources);
+    let rules = rule_list(sources, strictness);
     let (id, title, description) = match strictness {
         Strictness::Contract => (
             CONTRACT_ID,
             "FoxAPI task contract",
             "A response of GET /v1/tasks/{task_id} that keeps the FoxAPI task contract: every error rule of the spec (section 5). Unknown keys and values outside the known sets are allowed; the strict schema reports them.",
         ),
-        Strictness::Strict => {
-            all_of.extend(sources.advisories.iter().cloned());
-            all_of.push(unchecked_results(sources));
-            (
-                STRICT_ID,
-                "FoxAPI task contract, strict",
-                "The contract plus every warning rule of the spec (section 5): closed known sets, no undeclared keys, and the advisories.",
-            )
-        }
+        Strictness::Strict => (
+            STRICT_ID,
+            "FoxAPI task contract, strict",
+            "The contract plus every warning rule of the spec (section 5): closed known sets, no undeclared keys, and the advisories.",
+        ),
     };
-    // Last, so the rules before it keep their indices: the nesting limit of section 5, which
-    // the crate enforces while reading and other validators learn from this rule.
-    all_of.push(json!({
-        "description": format!("{DEPTH_RULE} {MAX_DEPTH} levels"),
-        "$ref": format!("#/$defs/{DEPTH_DEF}{MAX_DEPTH}")
-    }));
     defs.insert(
-        format!("{DEPTH_DEF}0"),
+        depth_def(0),
         json!({ "type": ["null", "boolean", "number", "string"] }),
     );
     for level in 1..=MAX_DEPTH {
-        let inner = json!({ "$ref": format!("#/$defs/{DEPTH_DEF}{}", level - 1) });
+        let inner = json!({ "$ref": format!("#/$defs/{}", depth_def(level - 1)) });
         defs.insert(
-            format!("{DEPTH_DEF}{level}"),
+            depth_def(level),
             json!({ "items": inner, "additionalProperties": inner }),
         );
     }
-    json!({
-        "$schema": DRAFT,
-        "$id": id,
-        "title": title,
-        "description": description,
-        "$ref": "#/$defs/Task",
-        "allOf": all_of,
-        "$defs": defs,
-    })
+    let all_of: Vec<Value> = rules.iter().map(|r| r.schema.clone()).collect();
+    Assembled {
+        schema: json!({
+            "$schema": DRAFT,
+            "$id": id,
+            "title": title,
+            "description": description,
+            "$ref": "#/$defs/Task",
+            "allOf": all_of,
+            "$defs": defs,
+        }),
+        rules,
+    }
 }
 
 /// The deepest nesting of arrays and objects a response may have (spec section 5).
 pub const MAX_DEPTH: usize = 128;
-/// The start of the description of the nesting rule, the last entry of `allOf`.
+/// The start of the description of the nesting rule.
 pub const DEPTH_RULE: &str = "arrays and objects nest at most";
-/// The `$defs` prefix of the nesting rule's chain: `NestedAtMost<N>` holds values nested at
-/// most N levels.
-pub const DEPTH_DEF: &str = "NestedAtMost";
+
+/// The `$defs` name of link `level` of the nesting rule's chain: `NestedAtMost<N>` holds values
+/// nested at most N levels.
+pub fn depth_def(level: usize) -> String {
+    format!("NestedAtMost{level}")
+}
 
 /// The pooled definitions as a contract holds them: open sets keep their values as
 /// `examples` (a new value is no error); the strict contract keeps them as `enum` and refuses

@@ -1,7 +1,9 @@
 //! Writes the Rust that typify does not: the open sets as enums with an `Unknown` variant,
 //! and the model registry as tables plus the enum of typed results items.
 
-use crate::bundle::{discriminator_value, open_sets, Entry, Sources};
+use crate::bundle::{
+    discriminator_value, open_sets, Assembled, Entry, Fail, RuleKey, RuleKind, Sources, MAX_DEPTH,
+};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -32,7 +34,10 @@ pub fn open_enums(sources: &Sources) -> TokenStream {
         let type_doc = doc(&description);
         quote! {
             #type_doc
+            ///
+            /// The set may grow: match with a wildcard arm.
             #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
             pub enum #ident {
                 #( #[doc = #docs] #variants, )*
                 /// A value this version of the contract does not know yet (a warning, not an error).
@@ -131,8 +136,10 @@ fn entry_tokens(entry: &Entry, sources: &Sources) -> TokenStream {
     }
 }
 
-/// The registry as Rust: `Shape`, `ResultItem` and the tables `BY_MODEL`, `BY_TYPE`, `TASK_KINDS`.
-pub fn registry(sources: &Sources) -> TokenStream {
+/// The registry as Rust: `Shape`, `ResultItem` (with its accessors) and the tables
+/// `BY_MODEL`, `BY_TYPE`, `TASK_KINDS`.
+pub fn registry(sources: &Sources) -> Result<TokenStream, Fail> {
+    let accessors = accessors(sources)?;
     let shapes = &sources.shapes;
     let variants: Vec<_> = shapes.iter().map(|s| shape_variant(&s.name)).collect();
     let names: Vec<_> = shapes.iter().map(|s| s.name.clone()).collect();
@@ -157,9 +164,11 @@ pub fn registry(sources: &Sources) -> TokenStream {
         .task_kinds
         .iter()
         .map(|(o, t)| quote! { (#o, #t) });
-    quote! {
-        /// A shape of `results` items: one file of `schema/results/`.
+    Ok(quote! {
+        /// A shape of `results` items: one file of `schema/results/`. Shapes are added as the
+        /// contract learns models: match with a wildcard arm.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum Shape {
             #( #shape_docs #variants, )*
         }
@@ -192,8 +201,11 @@ pub fn registry(sources: &Sources) -> TokenStream {
         }
 
         /// One `results` item, typed by the shape its model (or else its type) requires.
+        /// Shapes are added as the contract learns models: match with a wildcard arm, or use
+        /// the accessors ([`ResultItem::url`], ...), which every shape answers.
         #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
         #[serde(untagged)]
+        #[non_exhaustive]
         pub enum ResultItem {
             #( #shape_docs #variants(#types), )*
             /// An item of a model and type the registry does not know: kept as JSON.
@@ -208,6 +220,8 @@ pub fn registry(sources: &Sources) -> TokenStream {
                     ResultItem::Untyped(_) => None,
                 }
             }
+
+            #accessors
         }
 
         /// Models whose results have their own shape, from `schema/models.json`.
@@ -216,5 +230,150 @@ pub fn registry(sources: &Sources) -> TokenStream {
         pub(crate) static BY_TYPE: &[Entry] = &[ #( #by_type ),* ];
         /// Each known task kind and the output type it must agree with.
         pub(crate) static TASK_KINDS: &[(&str, &str)] = &[ #( #kinds ),* ];
+    })
+}
+
+/// The properties of results items that [`accessors`] reads: the URL of a file and the
+/// long-lived ids later tasks take as parameters (spec section 3), with their documentation.
+pub const ACCESSORS: &[(&str, &str)] = &[
+    (
+        "url",
+        "The URL of the generated file (it expires 24 hours after completion).",
+    ),
+    (
+        "voice_id",
+        "The long-lived id of a voice, for later lip-sync or speech tasks.",
+    ),
+    (
+        "character_id",
+        "The long-lived id of a Sora 2 character, for later consistent tasks.",
+    ),
+    (
+        "profile_id",
+        "The long-lived id of a trained person profile.",
+    ),
+];
+
+/// Whether property `schema` of a shape holds a string: `type: string`, or a `$ref` to a
+/// definition that does.
+fn is_string(
+    schema: &serde_json::Value,
+    defs: &serde_json::Map<String, serde_json::Value>,
+) -> bool {
+    if schema.get("type").and_then(serde_json::Value::as_str) == Some("string") {
+        return true;
+    }
+    schema
+        .get("$ref")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|r| defs.get(r.trim_start_matches("#/$defs/")))
+        .is_some_and(|def| def.get("type").and_then(serde_json::Value::as_str) == Some("string"))
+}
+
+/// For each property of [`ACCESSORS`], a method of `ResultItem` that reads it from every shape
+/// that declares it (`None` for the others), and from an untyped item's JSON. A shape that
+/// declares it with another type than a string is a build error.
+pub fn accessors(sources: &Sources) -> Result<TokenStream, Fail> {
+    let mut methods = Vec::new();
+    for (property, what) in ACCESSORS {
+        let method = format_ident!("{}", property);
+        let mut arms = Vec::new();
+        for shape in &sources.shapes {
+            let def = &sources.defs[&shape.title];
+            let Some(schema) = def.get("properties").and_then(|p| p.get(*property)) else {
+                continue;
+            };
+            if !is_string(schema, &sources.defs) {
+                return Err(format!(
+                    "schema/results/{}.schema.json: /properties/{property}: expected a string (ResultItem::{property}() reads it), found {schema}",
+                    shape.name
+                ));
+            }
+            let required = def
+                .get("required")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|r| r.iter().any(|p| p == property));
+            let variant = shape_variant(&shape.name);
+            arms.push(if required {
+                quote! { ResultItem::#variant(item) => Some(item.#method.as_str()), }
+            } else {
+                quote! { ResultItem::#variant(item) => item.#method.as_ref().map(|v| v.as_str()), }
+            });
+        }
+        let doc =
+            format!(" {what} Read from the item's `{property}`; `None` for a shape without one.");
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> Option<&str> {
+                #[allow(unreachable_patterns)]
+                match self {
+                    #( #arms )*
+                    ResultItem::Untyped(value) => value.get(#property).and_then(::serde_json::Value::as_str),
+                    _ => None,
+                }
+            }
+        });
+    }
+    Ok(quote! { #( #methods )* })
+}
+
+/// Marks every struct with named fields of typify's output `#[non_exhaustive]`: they describe
+/// what the server sends, users receive them (through serde), and a key the contract learns
+/// becomes a field without breaking anyone. Newtypes over a string are left as they are.
+pub fn non_exhaustive_structs(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let syn::Item::Struct(s) = item {
+            if matches!(s.fields, syn::Fields::Named(_))
+                && matches!(s.vis, syn::Visibility::Public(_))
+            {
+                s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+            }
+        }
+    }
+}
+
+fn rule_key(key: &RuleKey) -> TokenStream {
+    match key {
+        RuleKey::Model(m) => quote! { RuleKey::Model(#m) },
+        RuleKey::Type(t) => quote! { RuleKey::Type(#t) },
+        RuleKey::Object(o) => quote! { RuleKey::Object(#o) },
+    }
+}
+
+fn rule_table(assembled: &Assembled) -> TokenStream {
+    let entries = assembled.rules.iter().enumerate().map(|(index, rule)| {
+        let kind = match &rule.kind {
+            RuleKind::Envelope => quote! { RuleKind::Envelope },
+            RuleKind::Results(key) => {
+                let key = rule_key(key);
+                quote! { RuleKind::Results { key: #key } }
+            }
+            RuleKind::Advisory => quote! { RuleKind::Advisory },
+            RuleKind::Depth => quote! { RuleKind::Depth },
+        };
+        let description = rule.description();
+        let index = proc_macro2::Literal::usize_unsuffixed(index);
+        quote! { RuleInfo { index: #index, kind: #kind, description: #description } }
+    });
+    quote! { &[ #( #entries ),* ] }
+}
+
+/// The rule tables of the two assembled schemas and the constants the runtime shares with
+/// build time, as the body of `src/rules.rs`'s generated part.
+pub fn rules(contract: &Assembled, strict: &Assembled) -> TokenStream {
+    let contract_rules = rule_table(contract);
+    let strict_rules = rule_table(strict);
+    let depth_defs = (0..=MAX_DEPTH).map(crate::bundle::depth_def);
+    let max_depth = proc_macro2::Literal::usize_unsuffixed(MAX_DEPTH);
+    quote! {
+        /// The top-level rules of the contract schema, in `allOf` order.
+        pub(crate) static CONTRACT_RULES: &[RuleInfo] = #contract_rules;
+        /// The top-level rules of the strict contract schema, in `allOf` order.
+        pub(crate) static STRICT_RULES: &[RuleInfo] = #strict_rules;
+        /// The deepest nesting of arrays and objects a response may have (spec section 5).
+        pub(crate) const MAX_DEPTH: usize = #max_depth;
+        /// The `$defs` names of the nesting rule's chain, which the crate leaves out of what it
+        /// compiles (its reader enforces the limit).
+        pub(crate) static DEPTH_DEFS: &[&str] = &[ #( #depth_defs ),* ];
     }
 }

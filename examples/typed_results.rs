@@ -67,6 +67,11 @@ fn main() -> std::process::ExitCode {
             ResultItem::PbrMap(m) => format!("PBR map {} at {}", m.map_type, m.url.as_str()),
             ResultItem::Texture(t) => format!("texture {}", t.url.as_str()),
             ResultItem::Untyped(value) => format!("untyped item {value}"),
+            // `ResultItem` grows with the contract: a shape added later lands here.
+            other => match other.url() {
+                Some(url) => format!("a newer shape at {url}"),
+                None => "a newer shape".to_string(),
+            },
         };
         println!("  results[{i}]: {line}");
     }

@@ -6,22 +6,18 @@
 //! entry's item schema is compiled alone and its errors placed back where it stands
 //! ([`Place`]), so an error says `/allOf/12/then/...` and `/results/3/url` exactly as a
 //! standard validator given the exported schema would.
-//! The nesting rule, last in `allOf`, is left out too: the reader enforces it.
+//! The nesting rule is left out too (`true`): the reader enforces it. Which rule is which
+//! comes from the rule table build time generates ([`crate::rules`]).
 
+use crate::rules::{RuleKey, RuleKind, Strictness, DEPTH_DEFS};
 use jsonschema::{ValidationError, Validator};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-/// Where each registry entry's results rule stands in the contract's `allOf` (from build.rs).
-const DISPATCH: &str = include_str!(concat!(env!("OUT_DIR"), "/dispatch.json"));
-
-/// The description that starts the nesting rule, the last entry of `allOf`.
-pub(crate) const DEPTH_RULE: &str = "arrays and objects nest at most";
-
 /// One assembled schema, compiled in parts.
 pub(crate) struct Compiled {
     envelope: Validator,
-    entries: HashMap<String, ItemRule>,
+    entries: HashMap<RuleKey, ItemRule>,
 }
 
 /// The results rule of one registry entry, compiled for one item at a time: a response with a
@@ -81,33 +77,33 @@ fn build(name: &str, schema: &Value) -> Validator {
 }
 
 impl Compiled {
-    /// Compiles `text`, an assembled contract schema called `name`. The schemas are the
-    /// crate's own and are tested to compile, so a failure here is a build bug.
-    pub(crate) fn new(name: &str, text: &str) -> Compiled {
+    /// Compiles `text`, the assembled schema called `name` whose rules the table of
+    /// `strictness` describes. The schemas are the crate's own and are tested to compile, so a
+    /// failure here is a build bug.
+    pub(crate) fn new(name: &str, text: &str, strictness: Strictness) -> Compiled {
         let mut schema: Value = serde_json::from_str(text)
             .unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet not JSON: {e}"));
-        let dispatch: HashMap<String, usize> =
-            serde_json::from_str(DISPATCH).expect("dispatch.json: written by build.rs");
         let rules = schema["allOf"]
             .as_array_mut()
             .expect("an assembled contract has rules");
-        if rules
-            .last()
-            .and_then(|r| r["description"].as_str())
-            .is_some_and(|d| d.starts_with(DEPTH_RULE))
-        {
-            rules.pop();
-        }
         let all = rules.clone();
-        for &index in dispatch.values() {
-            rules[index] = Value::Bool(true);
+        let mut results = Vec::new();
+        for info in strictness.rules() {
+            match info.kind {
+                RuleKind::Results { key } => results.push((key, info.index)),
+                RuleKind::Depth => {}
+                RuleKind::Envelope | RuleKind::Advisory => continue,
+            }
+            rules[info.index] = Value::Bool(true);
         }
         if let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) {
-            defs.retain(|name, _| !name.starts_with("NestedAtMost"));
+            for depth_def in DEPTH_DEFS {
+                defs.remove(*depth_def);
+            }
         }
         let envelope = build(name, &schema);
         let defs = schema.get("$defs").cloned().unwrap_or_else(|| json!({}));
-        let entries = dispatch
+        let entries = results
             .into_iter()
             .map(|(key, index)| {
                 let item = all[index]
@@ -137,14 +133,14 @@ impl Compiled {
     }
 
     /// The item rule of the registry entry `key`, when it applies to `value`.
-    fn entry(&self, key: Option<&str>, value: &Value) -> Option<&ItemRule> {
-        key.and_then(|k| self.entries.get(k))
+    fn entry(&self, key: Option<RuleKey>, value: &Value) -> Option<&ItemRule> {
+        key.and_then(|k| self.entries.get(&k))
             .filter(|rule| rule.applies.is_valid(value))
     }
 
-    /// Whether `value` keeps the schema; `key` is the registry entry its model or type picks
-    /// (`model:<name>` or `type:<type>`), if any.
-    pub(crate) fn is_valid(&self, value: &Value, key: Option<&str>) -> bool {
+    /// Whether `value` keeps the schema; `key` is the registry entry its model, type or task
+    /// kind picks, if any.
+    pub(crate) fn is_valid(&self, value: &Value, key: Option<RuleKey>) -> bool {
         self.envelope.is_valid(value)
             && self
                 .entry(key, value)
@@ -155,7 +151,7 @@ impl Compiled {
     pub(crate) fn errors<'a>(
         &'a self,
         value: &'a Value,
-        key: Option<&str>,
+        key: Option<RuleKey>,
     ) -> impl Iterator<Item = (Place<'a>, ValidationError<'a>)> + 'a {
         let entry = self.entry(key, value);
         let envelope = self

@@ -6,10 +6,11 @@
 //! it passes, there is nothing to report. Otherwise the errors are what the contract refuses,
 //! and the warnings are what only the strict one refuses.
 
-use crate::compiled::{Compiled, Place, DEPTH_RULE};
+use crate::compiled::{Compiled, Place};
 use crate::input::{self, json_type, Limits};
 use crate::model::{self, ResultsError};
 use crate::report::{Dispatch, Issue, Report, Rule, Severity};
+use crate::rules::{self, RuleKind, Strictness};
 use crate::{ResultItem, Task};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
@@ -41,10 +42,6 @@ pub struct Contract {
     contract: Compiled,
     strict: Compiled,
     error_body: Validator,
-    /// Descriptions of the strict schema's top-level `allOf` rules, by index.
-    rule_descriptions: Vec<String>,
-    /// How many of those rules the contract has; the advisories come after.
-    contract_rules: usize,
     /// The strict schema as JSON, to read descriptions from.
     strict_doc: Value,
     limits: Limits,
@@ -80,25 +77,22 @@ impl Contract {
     pub fn new() -> Contract {
         let strict_doc: Value =
             serde_json::from_str(STRICT_SCHEMA).expect("tested: the strict schema is JSON");
-        let contract_doc: Value =
-            serde_json::from_str(CONTRACT_SCHEMA).expect("tested: the contract schema is JSON");
-        let descriptions = |doc: &Value| -> Vec<String> {
-            doc["allOf"]
-                .as_array()
-                .map(|rules| {
-                    rules
-                        .iter()
-                        .map(|r| r["description"].as_str().unwrap_or_default().to_string())
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         // The two schemas compile side by side (start-up is most of a short run), or one
         // after the other where no thread can be started.
-        let strict = || Compiled::new("contract.strict.schema.json", STRICT_SCHEMA);
+        let strict = || {
+            Compiled::new(
+                "contract.strict.schema.json",
+                STRICT_SCHEMA,
+                Strictness::Strict,
+            )
+        };
         let (contract, strict) = std::thread::scope(|scope| {
             let beside = std::thread::Builder::new().spawn_scoped(scope, strict);
-            let contract = Compiled::new("contract.schema.json", CONTRACT_SCHEMA);
+            let contract = Compiled::new(
+                "contract.schema.json",
+                CONTRACT_SCHEMA,
+                Strictness::Contract,
+            );
             let strict = match beside {
                 Ok(handle) => handle
                     .join()
@@ -114,11 +108,6 @@ impl Contract {
                 .should_validate_formats(true)
                 .build(&serde_json::from_str(ERROR_BODY_SCHEMA).expect("tested: JSON"))
                 .expect("tested: the error body schema compiles"),
-            rule_descriptions: descriptions(&strict_doc),
-            contract_rules: descriptions(&contract_doc)
-                .iter()
-                .filter(|d| !d.starts_with(DEPTH_RULE))
-                .count(),
             strict_doc,
             limits: Limits::default(),
             show_secrets: false,
@@ -249,7 +238,6 @@ impl Contract {
             }
             None => {}
         }
-        let key = key.as_deref();
         if self.strict.is_valid(value, key) {
             return report;
         }
@@ -446,14 +434,18 @@ impl Contract {
             Some(k) => describe(k, &instance, &found),
             None => format!("expected one of the forms the schema allows, found {found}"),
         };
-        let rule_index = rule_index(&schema_path);
-        let rule_description = rule_index
-            .and_then(|i| self.rule_descriptions.get(i))
-            .filter(|d| !d.is_empty())
-            .cloned();
+        let strictness = if strict {
+            Strictness::Strict
+        } else {
+            Strictness::Contract
+        };
+        let top_rule = rules::rule_at(strictness, &schema_path);
+        let rule_description = top_rule
+            .filter(|r| !r.description.is_empty())
+            .map(|r| r.description.to_string());
         let rule = if !strict {
             Rule::Schema
-        } else if rule_index.is_some_and(|i| i >= self.contract_rules) {
+        } else if top_rule.is_some_and(|r| r.kind == RuleKind::Advisory) {
             Rule::Advisory
         } else if matches!(kind, Some(ValidationErrorKind::Enum { .. })) {
             Rule::UnknownValue
@@ -487,16 +479,6 @@ impl Contract {
         let first = chars.next()?.to_lowercase();
         Some(first.chain(chars).collect())
     }
-}
-
-/// The index of the top-level `allOf` rule a schema path lies under, if any.
-fn rule_index(schema_path: &str) -> Option<usize> {
-    schema_path
-        .strip_prefix("/allOf/")?
-        .split('/')
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// A hash of a pointer, to remember where issues are without keeping their text.

@@ -8,7 +8,7 @@ use serde_json::Value;
 /// The deepest nesting the contract accepts (spec section 5). The parser never recurses
 /// deeper: serde_json's own guard stops it at 127 levels, and a document that trips the guard
 /// is scanned for depth (without parsing) before it is parsed again without the guard.
-pub const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = crate::rules::MAX_DEPTH;
 
 /// Limits applied while reading a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

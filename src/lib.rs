@@ -22,8 +22,10 @@
 //! documented quirks) are drift the schema should learn. [`Report::into_strict`] makes them
 //! errors.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 mod compiled;
 pub mod contract;
@@ -35,12 +37,15 @@ pub mod drift;
 pub mod harness;
 pub mod input;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 pub mod model;
 mod number;
 pub mod redact;
 pub mod report;
+mod rules;
 #[cfg(any(feature = "client", feature = "mock"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "client", feature = "mock"))))]
 pub mod secret;
 mod types;
 pub mod untrusted;

@@ -25,6 +25,7 @@ pub struct Entry {
 }
 
 use crate::report::Dispatch;
+use crate::rules::RuleKey;
 use crate::types::{BY_MODEL, BY_TYPE, TASK_KINDS};
 use crate::{ResultItem, Shape, Task};
 use serde_json::Value;
@@ -58,13 +59,20 @@ pub fn lookup_task(
     })
 }
 
-/// The key of the contract rule that checks the results of a task dispatched this way
-/// (`model:<model>`, `type:<type>` or `object:<kind>`), as build.rs writes it in dispatch.json.
-pub(crate) fn rule_key(entry: &Entry, dispatch: Dispatch, object: Option<&str>) -> Option<String> {
+/// The key of the contract rule that checks the results of a task dispatched this way, as the
+/// rule table of [`crate::rules`] names it; `object` is the task's kind.
+pub(crate) fn rule_key(
+    entry: &'static Entry,
+    dispatch: Dispatch,
+    object: Option<&str>,
+) -> Option<RuleKey> {
     match dispatch {
-        Dispatch::ByModel => Some(format!("model:{}", entry.key)),
-        Dispatch::ByType => Some(format!("type:{}", entry.key)),
-        Dispatch::ByObject => object.map(|o| format!("object:{o}")),
+        Dispatch::ByModel => Some(RuleKey::Model(entry.key)),
+        Dispatch::ByType => Some(RuleKey::Type(entry.key)),
+        Dispatch::ByObject => TASK_KINDS
+            .iter()
+            .find(|(kind, _)| Some(*kind) == object)
+            .map(|(kind, _)| RuleKey::Object(kind)),
         Dispatch::Unknown => None,
     }
 }
