@@ -35,6 +35,7 @@ pub mod input;
 pub mod mock;
 pub mod model;
 mod number;
+pub mod openapi;
 pub mod redact;
 pub mod report;
 #[cfg(any(feature = "client", feature = "mock"))]
