@@ -170,6 +170,62 @@ pub fn document(strict: bool) -> Value {
     doc
 }
 
+/// One results item per shape, as the mock completes tasks with (tested there to keep the
+/// contract, strict included).
+const SAMPLES: &str = include_str!("mock/samples.json");
+
+/// Named envelopes that keep the contract, strict included: the documented pending task, a
+/// failed task, and a completed task of every registry entry with one sample item of each of
+/// its shapes. Prism answers with them in its static mode (`Prefer: example=NAME` picks one),
+/// where its schema sampler would merge every `then` of the dispatch whatever its `if`.
+fn envelope_examples() -> Map<String, Value> {
+    let samples: Value = serde_json::from_str(SAMPLES).expect("tested: samples.json is JSON");
+    let kind_of = |output_type: &str| {
+        model::task_kinds()
+            .iter()
+            .find(|(_, t)| *t == output_type)
+            .map_or("", |(kind, _)| *kind)
+    };
+    let usage = json!({ "credits_reserved": 5, "user_group": "default" });
+    let mut examples = Map::new();
+    examples.insert("pending".into(), json!({
+            "id": "task-unified-1757165031-uyujaw3d", "object": "video.generation.task", "type": "video",
+            "model": "lipsync-2", "status": "pending", "progress": 0, "created": 1757165031,
+            "results": null, "error": null, "usage": usage
+        }));
+    examples.insert("failed".into(), json!({
+            "id": "task-unified-1757165031-f41l0001", "object": "image.generation.task", "type": "image",
+            "model": "flux-1.1-pro", "status": "failed", "progress": 100, "created": 1757165031,
+            "results": null,
+            "error": { "message": "The prompt was rejected by the content policy.", "type": "task_error", "code": "content_policy_violation" },
+            "usage": usage
+        }));
+    let by_model = model::models()
+        .iter()
+        .map(|e| (e, e.key, format!("completed-{}", e.key)));
+    let by_type = model::output_types()
+        .iter()
+        .map(|e| (e, "any-other-model", format!("completed-any-other-{}-model", e.key)));
+    for (n, (entry, model, name)) in by_model.chain(by_type).enumerate() {
+        let results: Vec<Value> = entry
+            .shapes
+            .iter()
+            .filter_map(|shape| samples.get(shape.name()).cloned())
+            .collect();
+        let prefix = if entry.output_type == "llm" { "task-llmrouter" } else { "task-unified" };
+        examples.insert(name, json!({
+            "id": format!("{prefix}-1757165031-ex{n:06}"),
+            "object": kind_of(entry.output_type), "type": entry.output_type, "model": model,
+            "status": "completed", "progress": 100, "created": 1757165031,
+            "results": results, "error": null, "usage": usage
+        }));
+    }
+    examples
+        .into_iter()
+        .map(|(name, value)| (name, json!({ "value": value })))
+        .collect()
+}
+
 fn info(strict: bool) -> Value {
     let variant = if strict {
         "This is the strict variant: known sets are closed, undeclared keys refused and the advisories of spec section 5 added, as `foxapi-contract validate --strict` holds responses."
@@ -281,10 +337,13 @@ fn error_answers() -> Map<String, Value> {
         .collect()
 }
 
-fn envelope_answer(description: &str) -> Value {
+fn envelope_answer(description: &str, examples: Map<String, Value>) -> Value {
     json!({
         "description": description,
-        "content": { "application/json": { "schema": { "$ref": "#/$defs/TaskEnvelope" } } }
+        "content": { "application/json": {
+            "schema": { "$ref": "#/$defs/TaskEnvelope" },
+            "examples": examples
+        } }
     })
 }
 
@@ -293,7 +352,10 @@ fn paths() -> Value {
     let mut get = error_answers();
     get.insert(
         "200".into(),
-        envelope_answer("The task: status, progress, and once completed its results, shaped by its model."),
+        envelope_answer(
+            "The task: status, progress, and once completed its results, shaped by its model.",
+            envelope_examples(),
+        ),
     );
     paths.insert(
         "/v1/tasks/{task_id}".into(),
@@ -313,16 +375,29 @@ fn paths() -> Value {
         let mut answers = error_answers();
         answers.insert(
             "200".into(),
-            envelope_answer(&format!(
-                "The new {output_type} task, pending (with `task_info`); poll it at `GET /v1/tasks/{{task_id}}`."
-            )),
+            envelope_answer(
+                &format!("The new {output_type} task, pending (with `task_info`); poll it at `GET /v1/tasks/{{task_id}}`."),
+                envelope_examples().into_iter().filter(|(name, _)| name == "pending").collect(),
+            ),
         );
         let examples: Map<String, Value> = model::models()
             .iter()
             .filter(|e| e.output_type == *output_type)
             .map(|e| (e.key.to_string(), json!({ "value": { "model": e.key } })))
             .collect();
-        let mut media = json!({ "schema": { "$ref": "#/$defs/SubmitRequest" } });
+        // A model of the registry runs on its own type's route only (400 elsewhere).
+        let elsewhere: Vec<&str> = model::models()
+            .iter()
+            .filter(|e| e.output_type != *output_type)
+            .map(|e| e.key)
+            .collect();
+        let mut media = json!({ "schema": {
+            "$ref": "#/$defs/SubmitRequest",
+            "properties": { "model": {
+                "description": format!("Any model of type {output_type}: a model of the registry of another type is refused (400)."),
+                "not": { "enum": elsewhere }
+            } }
+        } });
         if !examples.is_empty() {
             media["examples"] = Value::Object(examples);
         }
