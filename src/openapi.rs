@@ -51,7 +51,11 @@ pub const ERROR_STATUSES: &[(u16, &str, &str)] = &[
 
 /// The schemas the document is made from, parsed.
 fn sources(strict: bool) -> (Value, Value) {
-    let contract = if strict { STRICT_SCHEMA } else { CONTRACT_SCHEMA };
+    let contract = if strict {
+        STRICT_SCHEMA
+    } else {
+        CONTRACT_SCHEMA
+    };
     (
         serde_json::from_str(contract).expect("tested: the contract schemas are JSON"),
         serde_json::from_str(ERROR_BODY_SCHEMA).expect("tested: the error body schema is JSON"),
@@ -112,7 +116,10 @@ pub fn document(strict: bool) -> Value {
         }
         None => true,
     });
-    let task = contract.get("$ref").cloned().unwrap_or(json!("#/$defs/Task"));
+    let task = contract
+        .get("$ref")
+        .cloned()
+        .unwrap_or(json!("#/$defs/Task"));
     let error = error_body
         .get("$ref")
         .cloned()
@@ -203,22 +210,33 @@ fn envelope_examples() -> Map<String, Value> {
     let by_model = model::models()
         .iter()
         .map(|e| (e, e.key, format!("completed-{}", e.key)));
-    let by_type = model::output_types()
-        .iter()
-        .map(|e| (e, "any-other-model", format!("completed-any-other-{}-model", e.key)));
+    let by_type = model::output_types().iter().map(|e| {
+        (
+            e,
+            "any-other-model",
+            format!("completed-any-other-{}-model", e.key),
+        )
+    });
     for (n, (entry, model, name)) in by_model.chain(by_type).enumerate() {
         let results: Vec<Value> = entry
             .shapes
             .iter()
             .filter_map(|shape| samples.get(shape.name()).cloned())
             .collect();
-        let prefix = if entry.output_type == "llm" { "task-llmrouter" } else { "task-unified" };
-        examples.insert(name, json!({
-            "id": format!("{prefix}-1757165031-ex{n:06}"),
-            "object": kind_of(entry.output_type), "type": entry.output_type, "model": model,
-            "status": "completed", "progress": 100, "created": 1757165031,
-            "results": results, "error": null, "usage": usage
-        }));
+        let prefix = if entry.output_type == "llm" {
+            "task-llmrouter"
+        } else {
+            "task-unified"
+        };
+        examples.insert(
+            name,
+            json!({
+                "id": format!("{prefix}-1757165031-ex{n:06}"),
+                "object": kind_of(entry.output_type), "type": entry.output_type, "model": model,
+                "status": "completed", "progress": 100, "created": 1757165031,
+                "results": results, "error": null, "usage": usage
+            }),
+        );
     }
     examples
         .into_iter()
@@ -317,7 +335,8 @@ fn responses(error: &Value) -> Value {
             "content": { "application/json": { "schema": { "$ref": error } } }
         });
         if *status == 429 {
-            response["headers"] = json!({ "Retry-After": { "$ref": "#/components/headers/Retry-After" } });
+            response["headers"] =
+                json!({ "Retry-After": { "$ref": "#/components/headers/Retry-After" } });
         }
         all.insert((*name).to_string(), response);
     }

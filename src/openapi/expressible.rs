@@ -88,12 +88,10 @@ pub fn check_schema(file: &str, schema: &Value) -> Vec<Inexpressible> {
         name_rule(&name, format!("/$defs/{}", step(&name)), &mut note);
     }
     if let Value::Object(root) = schema {
-        for (key, value) in root {
-            if key == "$id" || key == "$schema" {
-                continue;
-            }
-            walk(value, &format!("/{}", step(key)), &mut note);
-        }
+        let mut root = root.clone();
+        root.remove("$id");
+        root.remove("$schema");
+        walk(&Value::Object(root), "", &mut note);
     }
     found
 }
