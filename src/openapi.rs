@@ -5,8 +5,8 @@
 //! ([`CONTRACT_SCHEMA`] or [`STRICT_SCHEMA`], and [`ERROR_BODY_SCHEMA`]) and the registry
 //! tables ([`crate::model`]). OpenAPI 3.1 takes their JSON Schema 2020-12 as it is: every
 //! `$defs` entry becomes a component, `#/$defs/X` references become
-//! `#/components/schemas/X`, and the 200 envelope (`TaskEnvelope`) keeps the contract's
-//! `allOf` of `if`/`then` rules, so `results` are dispatched by `model`, then `type`, then
+//! `#/components/schemas/X`, and the 200 envelope (`TaskEnvelope`: `allOf` the `Task`
+//! and the contract's `if`/`then` rules) keeps the contract's rules, so `results` are dispatched by `model`, then `type`, then
 //! `object` exactly as the contract does.
 //!
 //! One rule is carried as an extension rather than as schemas: the nesting limit of spec
@@ -116,6 +116,9 @@ pub fn document(strict: bool) -> Value {
         }
         None => true,
     });
+    for schema in defs.values_mut() {
+        items_spelled_out(schema);
+    }
     let task = contract
         .get("$ref")
         .cloned()
@@ -126,6 +129,7 @@ pub fn document(strict: bool) -> Value {
         .unwrap_or(json!("#/$defs/ErrorBody"));
 
     let mut envelope = Map::new();
+    envelope.insert("title".into(), json!("TaskEnvelope"));
     envelope.insert(
         "description".into(),
         json!(format!(
@@ -133,7 +137,9 @@ pub fn document(strict: bool) -> Value {
             contract.get("description").and_then(Value::as_str).unwrap_or_default()
         )),
     );
-    envelope.insert("$ref".into(), task);
+    // `allOf` [Task, rules...] rather than a `$ref` beside `allOf`: the same schema, which
+    // code generators (openapi-python-client) read as the Task model with rules on top.
+    rules.insert(0, json!({ "$ref": task }));
     envelope.insert("allOf".into(), Value::Array(rules));
     if let Some(depth) = max_depth {
         envelope.insert("x-max-depth".into(), json!(depth));
@@ -429,14 +435,23 @@ fn paths() -> Value {
             json!({ "post": {
                 "operationId": operation_id,
                 "tags": ["generations"],
-                "summary": format!("Submit a {output_type} task"),
-                "description": format!("Starts a {output_type} generation task with the body's `model`. A paid call: never retry it blindly."),
+                "summary": format!("Submit {} {output_type} task", article(output_type)),
+                "description": format!("Starts {} {output_type} generation task with the body's `model`. A paid call: never retry it blindly.", article(output_type)),
                 "requestBody": { "required": true, "content": { "application/json": media } },
                 "responses": answers
             }}),
         );
     }
     Value::Object(paths)
+}
+
+/// `an` before an output type that sounds with a vowel (`an image`, `an LLM`), else `a`.
+fn article(output_type: &str) -> &'static str {
+    if output_type.starts_with(['a', 'e', 'i', 'o', 'u']) || output_type == "llm" {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// The nesting rule of the contract, if `rule` is it: a bare reference to a chain of
@@ -466,6 +481,38 @@ fn nesting_rule(rule: &Value, defs: &Map<String, Value>) -> Option<(usize, Vec<S
             }
             _ => return None,
         }
+    }
+}
+
+/// Gives every array schema without `items` an explicit `items: {}` (any item, as before):
+/// the same schema, which code generators that want an item type (openapi-python-client)
+/// can read.
+fn items_spelled_out(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let is_array = match map.get("type") {
+                Some(Value::String(t)) => t == "array",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "array"),
+                _ => false,
+            };
+            if is_array && !map.contains_key("items") && !map.contains_key("prefixItems") {
+                map.insert("items".into(), json!({}));
+            }
+            for (key, v) in map.iter_mut() {
+                if key == "properties" || key == "patternProperties" || key == "$defs" {
+                    if let Value::Object(children) = v {
+                        children.values_mut().for_each(items_spelled_out);
+                    }
+                } else if !matches!(
+                    key.as_str(),
+                    "enum" | "const" | "examples" | "default" | "if"
+                ) {
+                    items_spelled_out(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(items_spelled_out),
+        _ => {}
     }
 }
 
