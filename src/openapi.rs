@@ -427,7 +427,7 @@ fn paths() -> Value {
             media["examples"] = Value::Object(examples);
         }
         let mut operation_id = String::from("submit");
-        operation_id.extend(output_type[..1].to_uppercase().chars());
+        operation_id.push_str(&output_type[..1].to_uppercase());
         operation_id.push_str(&output_type[1..]);
         operation_id.push_str("Task");
         paths.insert(
