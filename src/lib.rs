@@ -41,6 +41,7 @@ pub mod input;
 pub mod mock;
 pub mod model;
 mod number;
+pub mod openapi;
 pub mod redact;
 pub mod report;
 mod rules;
