@@ -65,6 +65,16 @@ pub struct Parsed {
     pub warnings: Vec<Issue>,
 }
 
+impl std::fmt::Debug for Contract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contract")
+            .field("limits", &self.limits)
+            .field("max_issues", &self.max_issues)
+            .field("show_secrets", &self.show_secrets)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for Contract {
     fn default() -> Self {
         Contract::new()

@@ -21,21 +21,18 @@
 //! Errors break the contract; warnings (unknown keys, values outside a known set, the
 //! documented quirks) are drift the schema should learn. [`Report::into_strict`] makes them
 //! errors.
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 mod compiled;
-pub mod contract;
-pub mod corpus;
-pub mod coverage;
-pub mod drift;
-#[cfg(feature = "cli")]
-#[doc(hidden)]
+mod contract;
+#[cfg(feature = "harness")]
+#[cfg_attr(docsrs, doc(cfg(feature = "harness")))]
 pub mod harness;
-pub mod input;
+mod input;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
@@ -43,18 +40,24 @@ pub mod model;
 mod number;
 pub mod openapi;
 pub mod redact;
-pub mod report;
+mod report;
 mod rules;
 #[cfg(any(feature = "client", feature = "mock"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "client", feature = "mock"))))]
-pub mod secret;
-mod types;
+mod secret;
+pub mod types;
 pub mod untrusted;
 
 pub use contract::{
     Contract, Parsed, CONTRACT_SCHEMA, DEFAULT_MAX_ISSUES, ERROR_BODY_SCHEMA, STRICT_SCHEMA,
 };
-pub use model::{Discriminator, Entry, ResultsError};
+pub use input::{Limits, MAX_DEPTH};
 pub use number::{Duration, Integer};
-pub use report::{Dispatch, Issue, Report, Rule};
-pub use types::*;
+pub use report::{Dispatch, Issue, Report, Rule, Severity};
+// Inside the crate every generated type is at `crate::Name`; outside, at `types::Name`, and
+// the ones users match on also at the root.
+#[allow(unused_imports)]
+use types::*;
+pub use types::{
+    FinishReason, MessageRole, OutputType, ResultItem, Shape, Task, TaskObject, TaskStatus,
+    WordType,
+};

@@ -6,7 +6,7 @@ use serde::Serialize;
 /// How much an issue weighs: an error breaks the contract, a warning is drift the schema
 /// should learn (and an error in strict mode).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "harness", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Severity {
@@ -35,7 +35,7 @@ impl std::fmt::Display for Severity {
 /// What kind of rule of the contract an issue comes from (spec section 5). How severe it is
 /// is the issue's [`Severity`], not the rule's: strict mode makes a warning's rule an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "harness", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Rule {
@@ -116,7 +116,7 @@ impl std::fmt::Display for Rule {
 
 /// One thing wrong, or worth a warning, in a response.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "harness", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Issue {
     /// An error, or a warning.
@@ -184,7 +184,7 @@ impl std::fmt::Display for Issue {
 /// How the shape of the results items was chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "harness", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dispatch {
     /// The model has its own entry in the registry.

@@ -53,7 +53,10 @@ fn fixture_count(dir: &str) -> usize {
                 if p.is_dir() {
                     walk(&p)
                 } else {
-                    usize::from(p.extension().is_some_and(|e| e == "json"))
+                    usize::from(
+                        p.extension().is_some_and(|e| e == "json")
+                            && !p.ends_with(foxapi_contract::harness::expect::MANIFEST),
+                    )
                 }
             })
             .sum()
@@ -64,7 +67,20 @@ fn fixture_count(dir: &str) -> usize {
 #[test]
 fn exit_0_when_every_response_is_valid_1_when_any_is_not_2_on_usage() {
     assert_eq!(run(&["validate", "fixtures/valid"]).status.code(), Some(0));
-    assert_eq!(run(&["validate", "fixtures"]).status.code(), Some(1));
+    // Everything shipped: fixtures/invalid/ breaks the contract as its manifest expects.
+    assert_eq!(run(&["validate", "fixtures"]).status.code(), Some(0));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        "fixtures/invalid/missing-id.json",
+        dir.path().join("missing-id.json"),
+    )
+    .expect("copy");
+    let broken = run(&["validate", dir.path().to_str().expect("UTF-8")]);
+    assert_eq!(
+        broken.status.code(),
+        Some(1),
+        "an invalid response no manifest expects"
+    );
     let missing = run(&["validate", "fixtures/valid", "no/such/place.json"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/place.json"));
@@ -255,7 +271,7 @@ fn junit_has_a_testcase_per_response_and_parses() {
         "--report",
         &format!("json:{}", json_path.display()),
     ]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("checked"),
         "human output still goes to stdout"
@@ -271,9 +287,17 @@ fn junit_has_a_testcase_per_response_and_parses() {
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
         .count();
+    // The negative fixtures break the contract as their manifests expect: no failures.
+    assert_eq!(failures, 0);
+    let expected_invalid = doc
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some("expected_invalid"))
+        .and_then(|n| n.attribute("value"))
+        .expect("the expected_invalid property");
     assert_eq!(
-        failures,
-        fixture_count("fixtures/invalid") + fixture_count("fixtures/upstream/invalid")
+        expected_invalid,
+        (fixture_count("fixtures/invalid") + fixture_count("fixtures/upstream/invalid"))
+            .to_string()
     );
     let extra = cases
         .iter()
@@ -296,7 +320,11 @@ fn junit_has_a_testcase_per_response_and_parses() {
 
 #[test]
 fn human_output_names_source_pointer_value_and_expectation_without_colour_when_piped() {
-    let output = run(&["validate", "fixtures/invalid/result-url-relative.json"]);
+    let output = run(&[
+        "validate",
+        "--verbose",
+        "fixtures/invalid/result-url-relative.json",
+    ]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         text.contains("fixtures/invalid/result-url-relative.json"),
@@ -952,4 +980,82 @@ fn finding_3_errors_past_max_issues_are_counted_in_every_report() {
             "a signature reached a report: {all}"
         );
     }
+}
+
+#[test]
+fn negative_fixtures_pass_only_when_invalid_for_the_rule_their_manifest_states() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).expect("dir");
+    let copy = |from: &str, to: &str| std::fs::copy(from, bad.join(to)).expect("copy");
+    copy("fixtures/invalid/missing-id.json", "as-stated.json");
+    copy("fixtures/invalid/truncated.json", "other-rule.json");
+    copy("fixtures/valid/type/image.json", "valid-here.json");
+    copy("fixtures/invalid/created-negative.json", "unlisted.json");
+    std::fs::write(
+        bad.join("foxapi-expect.json"),
+        r#"{"expect": "invalid", "responses": {
+             "as-stated.json": {"rule": "schema", "pointer": "", "message": "key \"id\""},
+             "other-rule.json": {"rule": "schema"},
+             "valid-here.json": {},
+             "gone.json": {"rule": "schema"}}}"#,
+    )
+    .expect("manifest");
+    let output = run(&[
+        "validate",
+        "--format",
+        "json",
+        dir.path().to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    let by_name = |name: &str| {
+        report["responses"]
+            .as_array()
+            .expect("responses")
+            .iter()
+            .find(|r| r["source"].as_str().is_some_and(|s| s.ends_with(name)))
+            .unwrap_or_else(|| panic!("{name} in {report:#}"))
+            .clone()
+    };
+    assert!(by_name("as-stated.json").get("unexpected").is_none());
+    assert_eq!(
+        by_name("as-stated.json")["expected_invalid"]["rule"],
+        "schema"
+    );
+    assert!(
+        by_name("unlisted.json").get("unexpected").is_none(),
+        "any rule will do"
+    );
+    let other = by_name("other-rule.json")["unexpected"]
+        .as_str()
+        .map(str::to_string);
+    assert!(
+        other
+            .as_deref()
+            .is_some_and(|m| m.contains("of rule schema") && m.contains("found not_json")),
+        "{other:?}"
+    );
+    let valid = by_name("valid-here.json")["unexpected"]
+        .as_str()
+        .map(str::to_string);
+    assert!(
+        valid
+            .as_deref()
+            .is_some_and(|m| m.contains("found a valid one")),
+        "{valid:?}"
+    );
+    let gone = by_name("gone.json");
+    assert_eq!(gone["errors"][0]["rule"], "unreadable");
+    assert_eq!(report["summary"]["failed"], 3);
+    assert_eq!(report["summary"]["expected_invalid"], 2);
+
+    std::fs::write(bad.join("foxapi-expect.json"), "{\"expect\": \"maybe\"}").expect("manifest");
+    let broken = run(&["validate", dir.path().to_str().expect("UTF-8")]);
+    assert_eq!(broken.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&broken.stdout);
+    assert!(
+        text.contains("foxapi-expect.json") && text.contains("line 1"),
+        "{text}"
+    );
 }

@@ -8,7 +8,7 @@
 mod support;
 
 use foxapi_contract::client::{ApiKey, Client, ClientError, Progress, Saved, WaitPolicy};
-use foxapi_contract::{ErrorType, TaskStatus};
+use foxapi_contract::{types::ErrorType, TaskStatus};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;

@@ -11,7 +11,7 @@
 //! (libtest-mimic), so the key never reaches the build.
 
 use foxapi_contract::client::{ApiKey, Client, ClientBuilder, ClientError};
-use foxapi_contract::ErrorType;
+use foxapi_contract::types::ErrorType;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::future::Future;
 
@@ -37,7 +37,7 @@ fn listed_ids() -> Vec<String> {
 }
 
 /// Asserts that an error is an HTTP `status` whose body keeps section 4.
-fn assert_section_4(error: &ClientError, status: u16) -> foxapi_contract::ApiError {
+fn assert_section_4(error: &ClientError, status: u16) -> foxapi_contract::types::ApiError {
     match error {
         ClientError::Status {
             status: found,

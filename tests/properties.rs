@@ -6,7 +6,7 @@
 //!
 //! `PROPTEST_CASES` bounds the run (CI sets it); every property stays.
 
-use foxapi_contract::{model, Contract, Entry, Rule, Task, STRICT_SCHEMA};
+use foxapi_contract::{model, model::Entry, Contract, Rule, Task, STRICT_SCHEMA};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use serde::Deserialize;

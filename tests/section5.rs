@@ -501,7 +501,10 @@ fn a_chat_message_may_leave_content_out_when_it_calls_tools() {
     assert_eq!(message.content, None);
     let calls = message.tool_calls.as_ref().expect("tool calls");
     assert_eq!(calls[0].function.name, "get_weather");
-    assert_eq!(calls[0].type_, foxapi_contract::ToolCallType::Function);
+    assert_eq!(
+        calls[0].type_,
+        foxapi_contract::types::ToolCallType::Function
+    );
 }
 
 #[test]
@@ -545,7 +548,7 @@ fn a_new_tool_call_type_is_a_warning() {
     };
     assert_eq!(
         c.choices[0].message.tool_calls.as_ref().expect("calls")[0].type_,
-        foxapi_contract::ToolCallType::Unknown("mcp".into())
+        foxapi_contract::types::ToolCallType::Unknown("mcp".into())
     );
 }
 

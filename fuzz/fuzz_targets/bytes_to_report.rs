@@ -5,8 +5,8 @@
 //! character but its line breaks.
 #![no_main]
 
-use foxapi_contract::coverage::Coverage;
-use foxapi_contract::drift::Drift;
+use foxapi_contract::harness::coverage::Coverage;
+use foxapi_contract::harness::drift::Drift;
 use foxapi_contract::harness::report::{Format, Sink};
 use foxapi_contract::harness::{Outcome, Summary, Totals};
 use foxapi_contract::{Contract, Rule};
@@ -49,7 +49,7 @@ fuzz_target!(|bytes: &[u8]| {
     let source = String::from_utf8_lossy(&bytes[..name_end.min(128)]);
     let outcome = Outcome::new(&source, report, false, false);
     let mut summary = Summary::default();
-    summary.add(&outcome.report);
+    summary.add(&outcome);
     let mut drift = Drift::default();
     drift.add(&outcome.source, &outcome.report);
     let mut coverage = Coverage::default();

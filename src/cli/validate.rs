@@ -2,30 +2,17 @@
 //! checks in parallel batches, reports in input order.
 
 use super::format::Destination;
-use foxapi_contract::corpus::{self, Found, Unit};
-use foxapi_contract::coverage::Coverage;
-use foxapi_contract::drift::Drift;
-use foxapi_contract::harness::budget::Budget;
+use foxapi_contract::harness::coverage::Coverage;
+use foxapi_contract::harness::drift::Drift;
 use foxapi_contract::harness::report::human::colour_for_stdout;
 use foxapi_contract::harness::report::{Format, Sink};
-use foxapi_contract::harness::{Outcome, Summary, Totals};
-use foxapi_contract::input::{Limits, MAX_DEPTH};
+use foxapi_contract::harness::{Run, Totals, MAX_JOBS};
 use foxapi_contract::untrusted::printable;
-use foxapi_contract::{Contract, Issue, Report, Rule};
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use rayon::prelude::*;
-use std::ffi::OsString;
+use foxapi_contract::{Contract, Limits, MAX_DEPTH};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tempfile::TempPath;
-
-/// How many responses are read ahead and checked together.
-const BATCH: usize = 256;
-
-/// The most checking threads `--jobs` may ask for: far more than any machine has cores, far
-/// fewer than an operating system refuses to start.
-const MAX_JOBS: u64 = 256;
 
 /// Arguments of `validate`.
 #[derive(clap::Args, Debug)]
@@ -65,7 +52,7 @@ pub struct ValidateArgs {
     pub max_depth: u64,
     /// Threads that check responses (1 to 256); all cores by default. One more thread writes
     /// the reports.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS as u64))]
     pub jobs: Option<u64>,
     /// The most errors, and the most warnings, listed per response; the rest are counted, so a
     /// response with a million broken items is reported quickly and in a few lines.
@@ -81,43 +68,6 @@ pub struct ValidateArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-}
-
-fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = GlobSetBuilder::new();
-    for p in patterns {
-        builder.add(Glob::new(p).map_err(|e| format!("--include/--exclude {p:?}: {e}"))?);
-    }
-    builder.build().map(Some).map_err(|e| e.to_string())
-}
-
-/// Checks one unit against the contract.
-fn check(
-    contract: &Contract,
-    budget: &Budget,
-    unit: Unit,
-    strict: bool,
-    secrets_shown: bool,
-) -> Outcome {
-    let unreadable = matches!(&unit.bytes, Err(why) if why.is_io());
-    let report = match unit.bytes {
-        Ok(bytes) => {
-            let _room = budget.take(bytes.len());
-            contract.validate(&bytes)
-        }
-        Err(why) => {
-            let rule = match why {
-                corpus::Unreadable::TooLarge { .. } => Rule::TooLarge,
-                _ => Rule::Unreadable,
-            };
-            Report::refused(Issue::whole(rule, why.to_string()))
-        }
-    };
-    let report = if strict { report.into_strict() } else { report };
-    Outcome::new(&unit.source, report, unreadable, secrets_shown)
 }
 
 /// What names the same file as `path` for the purpose of comparing: its device and inode
@@ -228,15 +178,6 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    for path in &paths {
-        if path != Path::new("-") && std::fs::symlink_metadata(path).is_err() {
-            return usage(format!("{}: no such file or directory", path.display()));
-        }
-    }
-    let (include, exclude) = match (globs(&args.include), globs(&args.exclude)) {
-        (Ok(i), Ok(e)) => (i, e),
-        (Err(e), _) | (_, Err(e)) => return usage(e),
-    };
     if let Err(e) = check_reports(&args.reports, &paths) {
         return usage(e);
     }
@@ -246,15 +187,23 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     };
     let contract = Contract::new()
         .with_limits(limits)
-        .with_max_issues(usize::try_from(args.max_issues).unwrap_or(usize::MAX))
-        .with_secrets_shown(args.show_secrets);
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.map_or(0, |n| n as usize))
-        .build()
+        .with_max_issues(usize::try_from(args.max_issues).unwrap_or(usize::MAX));
+    let run = match Run::new(contract)
+        .strict(args.strict)
+        .secrets_shown(args.show_secrets)
+        .include(&args.include)
+        .and_then(|run| run.exclude(&args.exclude))
     {
-        Ok(pool) => pool,
-        Err(e) => return usage(format!("cannot start worker threads: {e}")),
+        Ok(run) => run,
+        Err(e) => return usage(e),
     };
+    let run = match args.jobs {
+        Some(jobs) => run.jobs(jobs as usize),
+        None => run,
+    };
+    // A report written into a directory of the corpus is not a response of it.
+    let report_paths: Vec<PathBuf> = args.reports.iter().map(|d| d.path.clone()).collect();
+    let run = run.skip(&report_paths);
 
     // Every report file is open before standard output gets its first byte, so a report that
     // cannot be created leaves nothing half-written there.
@@ -276,92 +225,38 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         Err(e) => return usage(format!("standard output: {e}")),
     };
 
-    // A report written into a directory of the corpus is not a response of it.
-    let report_names: Vec<OsString> = args
-        .reports
-        .iter()
-        .filter_map(|d| d.path.file_name().map(OsString::from))
-        .collect();
-    let report_places: Vec<PathBuf> = args.reports.iter().filter_map(|d| place(&d.path)).collect();
-    let keep = |p: &Path| {
-        include.as_ref().is_none_or(|g| g.is_match(p))
-            && !exclude.as_ref().is_some_and(|g| g.is_match(p))
-            && !(p
-                .file_name()
-                .is_some_and(|n| report_names.iter().any(|r| r == n))
-                && place(p).is_some_and(|at| report_places.contains(&at)))
-    };
-    let mut found: Vec<Found> = Vec::new();
-    for path in &paths {
-        if path.is_dir() {
-            found.extend(corpus::walk(path, &keep));
-        } else {
-            found.push(Found {
-                path: path.clone(),
-                refused: None,
-            });
-        }
-    }
-    let mut units = found
-        .into_iter()
-        .flat_map(move |found| found.pending(limits));
-
     let progress = super::progress::counter(!args.no_progress && super::progress::wanted());
-    let mut summary = Summary::default();
     let mut drift = Drift::default();
     let mut coverage = Coverage::default();
     let mut io_failed = false;
     let mut write_failed = None;
     let mut failed_files = vec![false; files.len()];
-    // Workers check batch n+1 while this thread reports batch n, in input order.
-    let (checked, batches) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
-    let budget = Budget::default();
-    std::thread::scope(|scope| {
-        let contract = &contract;
-        let budget = &budget;
-        let pool = &pool;
-        let (strict, shown) = (args.strict, args.show_secrets);
-        scope.spawn(move || loop {
-            let batch: Vec<corpus::Pending> = units.by_ref().take(BATCH).collect();
-            if batch.is_empty() {
-                break;
-            }
-            let outcomes: Vec<Outcome> = pool.install(|| {
-                batch
-                    .into_par_iter()
-                    .map(|p| check(contract, budget, p.load(limits), strict, shown))
-                    .collect()
-            });
-            if checked.send(outcomes).is_err() {
-                break;
-            }
-        });
-        for outcomes in batches {
-            for outcome in &outcomes {
-                io_failed |= outcome.unreadable;
-                summary.add(&outcome.report);
-                if args.drift {
-                    drift.add(&outcome.source, &outcome.report);
-                }
-                if args.coverage || args.require_coverage {
-                    coverage.add(&outcome.report);
-                }
-                if let Err(e) = stdout.response(outcome) {
-                    write_failed.get_or_insert(e);
-                }
-                for (file, failed) in files.iter_mut().zip(&mut failed_files) {
-                    if !*failed {
-                        if let Err(e) = file.sink.response(outcome) {
-                            report_error(&file.path, &e);
-                            *failed = true;
-                        }
-                    }
-                }
-            }
-            progress.inc(outcomes.len() as u64);
+    let checked = run.check(&paths, |outcome| {
+        io_failed |= outcome.unreadable;
+        if args.drift {
+            drift.add(&outcome.source, &outcome.report);
         }
+        if args.coverage || args.require_coverage {
+            coverage.add(&outcome.report);
+        }
+        if let Err(e) = stdout.response(outcome) {
+            write_failed.get_or_insert(e);
+        }
+        for (file, failed) in files.iter_mut().zip(&mut failed_files) {
+            if !*failed {
+                if let Err(e) = file.sink.response(outcome) {
+                    report_error(&file.path, &e);
+                    *failed = true;
+                }
+            }
+        }
+        progress.inc(1);
     });
     progress.finish_and_clear();
+    let summary = match checked {
+        Ok(summary) => summary,
+        Err(e) => return usage(e),
+    };
 
     let drift_rows = args.drift.then(|| drift.rows());
     let coverage_summary = (args.coverage || args.require_coverage).then(|| coverage.summary());
@@ -404,7 +299,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
             .unwrap_or_default();
         eprintln!("error: --require-coverage: expected a valid response for every registry model, found none for: {}", printable(&missing));
     }
-    if summary.invalid > 0 || missed {
+    if !summary.passed() || missed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

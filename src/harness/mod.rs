@@ -2,8 +2,6 @@
 //! response as reports show it ([`Outcome`]), the counts of a run, and the report writers
 //! (human, JSON, JUnit) in [`report`].
 //!
-//! Hidden for now: the command line tool and the fuzz target are its only users; a documented
-//! `harness` feature will follow.
 //!
 //! Untrusted text (file names, and the values, keys and models a response carries) enters the
 //! reports here, once: [`Outcome::new`] masks the secrets of signed URLs in it
@@ -11,7 +9,15 @@
 //! no writer has to.
 
 pub mod budget;
+pub mod corpus;
+pub mod coverage;
+pub mod drift;
+pub mod expect;
 pub mod report;
+mod run;
+
+pub use expect::{Expectation, Expected};
+pub use run::{check_paths, Checked, Run, RunError, MAX_JOBS};
 
 use crate::redact::mask_urls;
 use crate::untrusted::printable;
@@ -21,7 +27,8 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 /// The verdict on one response of the corpus, as every report shows it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Outcome {
     /// Where it came from: a path, `path:line` for JSON Lines, `-` for standard input.
     pub source: String,
@@ -29,6 +36,10 @@ pub struct Outcome {
     pub report: Report,
     /// Whether the operating system refused to read it (an I/O error: exit 2 at the end).
     pub unreadable: bool,
+    /// What the run expected of it: valid, or invalid for a stated rule ([`expect`]).
+    pub expected: Expected,
+    /// When the verdict is not what was expected: what was expected and found instead.
+    pub unexpected: Option<String>,
 }
 
 impl Outcome {
@@ -42,11 +53,51 @@ impl Outcome {
         for issue in report.errors.iter_mut().chain(report.warnings.iter_mut()) {
             shown_issue(issue, secrets_shown);
         }
+        let unexpected = (!report.is_valid()).then(|| {
+            let first = report
+                .errors
+                .first()
+                .map(|e| format!(", such as {} at {}", e.rule.as_str(), e.place()))
+                .unwrap_or_default();
+            format!("expected a valid response, found an invalid one{first}")
+        });
         Outcome {
             source: shown(source, secrets_shown).into_owned(),
             report,
             unreadable,
+            expected: Expected::Valid,
+            unexpected,
         }
+    }
+
+    /// The same outcome judged against what was expected of it.
+    #[must_use]
+    pub fn expecting(mut self, expected: Expected) -> Outcome {
+        self.unexpected = match &expected {
+            Expected::Valid => self.unexpected.take(),
+            Expected::Invalid(expectation) => expectation
+                .unmet(&self.report)
+                .map(|why| printable(&why).into_owned()),
+        };
+        self.expected = expected;
+        self
+    }
+
+    /// Whether the verdict is what was expected: valid, or invalid as a manifest says.
+    pub fn as_expected(&self) -> bool {
+        self.unexpected.is_none()
+    }
+
+    /// An outcome that is no response: a problem of an expectations manifest, which fails the
+    /// run.
+    pub fn manifest_problem(problem: &expect::ManifestProblem, secrets_shown: bool) -> Outcome {
+        let issue = Issue::whole(crate::Rule::Unreadable, problem.message.clone());
+        Outcome::new(
+            &problem.source,
+            Report::refused(issue),
+            false,
+            secrets_shown,
+        )
     }
 }
 
@@ -96,6 +147,7 @@ fn shown_issue(issue: &mut Issue, secrets_shown: bool) {
 
 /// Counts over a run.
 #[derive(Clone, Debug, Default, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Summary {
     /// Responses checked.
     pub checked: u64,
@@ -105,18 +157,35 @@ pub struct Summary {
     pub invalid: u64,
     /// Warnings over all responses (in strict mode they count as errors instead).
     pub warnings: u64,
+    /// Invalid responses that a manifest expected to be invalid, for the rule it states.
+    pub expected_invalid: u64,
+    /// Responses whose verdict is not the one expected (invalid where no manifest expects it,
+    /// valid or invalid for another rule where one does), and manifest problems: the run
+    /// fails when there is any.
+    pub failed: u64,
 }
 
 impl Summary {
     /// Counts one response.
-    pub fn add(&mut self, report: &Report) {
+    pub fn add(&mut self, outcome: &Outcome) {
+        let report = &outcome.report;
         self.checked += 1;
         if report.is_valid() {
             self.valid += 1;
         } else {
             self.invalid += 1;
         }
+        if !outcome.as_expected() {
+            self.failed += 1;
+        } else if !report.is_valid() {
+            self.expected_invalid += 1;
+        }
         self.warnings += report.warning_count() as u64;
+    }
+
+    /// Whether every response had the verdict expected of it.
+    pub fn passed(&self) -> bool {
+        self.failed == 0
     }
 }
 
@@ -125,9 +194,9 @@ pub struct Totals<'a> {
     /// The counts.
     pub summary: &'a Summary,
     /// With `--drift`: the folded warnings.
-    pub drift: Option<&'a [crate::drift::DriftRow]>,
+    pub drift: Option<&'a [drift::DriftRow]>,
     /// With `--coverage` or `--require-coverage`: what the corpus exercised.
-    pub coverage: Option<&'a crate::coverage::CoverageSummary>,
+    pub coverage: Option<&'a coverage::CoverageSummary>,
 }
 
 #[cfg(test)]

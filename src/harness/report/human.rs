@@ -24,6 +24,11 @@ const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
 impl<W: Write> HumanSink<W> {
+    /// The writer, once the report is finished.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
     /// A sink writing to `out`; `verbose` lists valid responses too.
     pub fn new(out: W, colour: bool, verbose: bool) -> Self {
         HumanSink {
@@ -67,17 +72,27 @@ impl<W: Write> HumanSink<W> {
     /// Adds one response: nothing for a clean one unless verbose.
     pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
         let report = &outcome.report;
-        if report.errors.is_empty() && report.warnings.is_empty() {
+        if report.errors.is_empty() && report.warnings.is_empty() && outcome.as_expected() {
             if self.verbose {
                 let ok = self.paint(GREEN, "ok");
                 writeln!(self.out, "{ok} {}", outcome.source)?;
             }
             return Ok(());
         }
-        let verdict = if report.is_valid() {
-            self.paint(YELLOW, "valid, with warnings")
-        } else {
-            self.paint(RED, "invalid")
+        let verdict = match (&outcome.unexpected, report.is_valid()) {
+            (Some(why), _) => self.paint(RED, &format!("unexpected: {why}")),
+            (None, true) => self.paint(YELLOW, "valid, with warnings"),
+            (None, false) if !self.verbose && report.warnings.is_empty() => {
+                // Invalid as a manifest expects: one line, the details only with --verbose.
+                let expected = self.paint(GREEN, "invalid, as expected");
+                let first = report
+                    .errors
+                    .first()
+                    .map(|e| format!(" ({} at {})", e.rule.as_str(), e.place()))
+                    .unwrap_or_default();
+                return writeln!(self.out, "{}: {expected}{first}", outcome.source);
+            }
+            (None, false) => self.paint(GREEN, "invalid, as expected"),
         };
         let mut context = Vec::new();
         if let Some(model) = &report.model {
@@ -133,10 +148,7 @@ impl<W: Write> HumanSink<W> {
                 )?;
             }
             for row in rows {
-                let rule = serde_json::to_value(row.rule)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let rule = row.rule.as_str();
                 let value: String = row.value.chars().take(24).collect();
                 writeln!(
                     self.out,
@@ -166,11 +178,18 @@ impl<W: Write> HumanSink<W> {
                 )?;
             }
         }
-        let line = format!(
+        let mut line = format!(
             "checked {} responses: {} valid, {} invalid, {} warnings",
             summary.checked, summary.valid, summary.invalid, summary.warnings
         );
-        let style = if summary.invalid == 0 { GREEN } else { RED };
+        if summary.expected_invalid > 0 {
+            line.push_str(&format!(
+                "; {} invalid as expected",
+                summary.expected_invalid
+            ));
+        }
+        line.push_str(&format!("; {} not as expected", summary.failed));
+        let style = if summary.passed() { GREEN } else { RED };
         let line = self.paint(style, &line);
         writeln!(self.out, "{line}")?;
         self.out.flush()

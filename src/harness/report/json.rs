@@ -1,9 +1,9 @@
 //! The JSON report, written as it goes so memory stays flat: each response as it is checked,
 //! the summary (and drift, coverage) at the end. Its schema comes from these types.
 
-use crate::coverage::CoverageSummary;
-use crate::drift::DriftRow;
-use crate::harness::{Outcome, Summary, Totals};
+use crate::harness::coverage::CoverageSummary;
+use crate::harness::drift::DriftRow;
+use crate::harness::{Expectation, Expected, Outcome, Summary, Totals};
 use crate::Issue;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -45,6 +45,13 @@ pub struct JsonResponse<'a> {
     /// Warnings past `--max-issues`: counted, not listed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub omitted_warnings: usize,
+    /// When an expectations manifest says this response must be invalid: the error it must
+    /// carry, as far as stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_invalid: Option<&'a Expectation>,
+    /// When the verdict is not the one expected: what was expected and found instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unexpected: Option<&'a str>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -62,6 +69,11 @@ impl<'a> From<&'a Outcome> for JsonResponse<'a> {
             warnings: &o.report.warnings,
             omitted_errors: o.report.omitted_errors,
             omitted_warnings: o.report.omitted_warnings,
+            expected_invalid: match &o.expected {
+                Expected::Invalid(expectation) => Some(expectation),
+                _ => None,
+            },
+            unexpected: o.unexpected.as_deref(),
         }
     }
 }

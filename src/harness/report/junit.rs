@@ -55,16 +55,23 @@ fn lines(issues: &[crate::Issue], omitted: usize) -> String {
 /// The testcase of one response.
 fn test_case(outcome: &Outcome) -> TestCase {
     let report = &outcome.report;
-    let status = if report.is_valid() {
-        TestCaseStatus::success()
-    } else {
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        if let Some(first) = report.errors.first() {
-            status.set_message(first.to_string());
-            status.set_type(first.rule.as_str());
+    let status = match &outcome.unexpected {
+        None => TestCaseStatus::success(),
+        Some(why) => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            match report.errors.first() {
+                Some(first) if outcome.expected == crate::harness::Expected::Valid => {
+                    status.set_message(first.to_string());
+                    status.set_type(first.rule.as_str());
+                }
+                _ => {
+                    status.set_message(why.as_str());
+                    status.set_type("unexpected");
+                }
+            }
+            status.set_description(lines(&report.errors, report.omitted_errors));
+            status
         }
-        status.set_description(lines(&report.errors, report.omitted_errors));
-        status
     };
     let mut case = TestCase::new(outcome.source.as_str(), status);
     case.set_classname(report.model.as_deref().unwrap_or("unknown-model"));
@@ -152,12 +159,14 @@ impl JunitSink {
         let summary = totals.summary;
         let mut suite = TestSuite::new(SUITE);
         suite.tests = summary.checked as usize;
-        suite.failures = summary.invalid as usize;
+        suite.failures = summary.failed as usize;
         for (name, value) in [
             ("checked", summary.checked),
             ("valid", summary.valid),
             ("invalid", summary.invalid),
             ("warnings", summary.warnings),
+            ("expected_invalid", summary.expected_invalid),
+            ("failed", summary.failed),
         ] {
             suite.add_property(Property::new(name, value.to_string()));
         }

@@ -9,7 +9,9 @@ use super::{Outcome, Totals};
 use std::io::{self, Write};
 
 /// An output format of the validate report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[non_exhaustive]
 pub enum Format {
     /// For people: each problem with its source, pointer, value and what was expected.
     Human,

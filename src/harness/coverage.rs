@@ -15,7 +15,7 @@ pub struct Coverage {
 
 /// The coverage of a corpus, as reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "harness", derive(schemars::JsonSchema))]
 pub struct CoverageSummary {
     /// Valid responses per model of the registry (by-model entries), zero included.
     pub registry_models: BTreeMap<String, u64>,
