@@ -109,13 +109,13 @@ async fn get_returns_the_typed_task_with_its_warnings_and_sends_the_key() {
         .get_task(ID, true)
         .await
         .expect("a valid task");
-    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert_eq!(fetched.parsed.task.status, TaskStatus::Completed);
     assert!(
-        !fetched.task.is_terminal(),
+        !fetched.parsed.task.is_terminal(),
         "completed without results is not terminal"
     );
     assert!(
-        !fetched.warnings.is_empty(),
+        !fetched.parsed.warnings.is_empty(),
         "completed without results is worth a warning"
     );
     let request = &server.received()[0];
@@ -325,10 +325,11 @@ async fn wait_honours_retry_after_capped_and_sees_each_state() {
                 assert_eq!(error.status(), Some(429));
                 pauses.push(pause);
             }
+            other => panic!("expected a state or a retry, found {other:?}"),
         })
         .await
         .expect("done");
-    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert_eq!(fetched.parsed.task.status, TaskStatus::Completed);
     assert_eq!(states, ["processing", "completed"]);
     assert_eq!(pauses.len(), 1);
     assert!(
@@ -356,7 +357,7 @@ async fn wait_retries_a_500_then_takes_the_200() {
         .wait(ID, &policy(), |_| {})
         .await
         .expect("done");
-    assert!(fetched.task.is_terminal());
+    assert!(fetched.parsed.task.is_terminal());
     assert_eq!(server.count(TASK_PATH), 2);
 }
 
@@ -388,7 +389,7 @@ async fn wait_rides_out_a_timeout_a_truncated_body_and_a_dropped_connection() {
         })
         .await
         .expect("done");
-    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert_eq!(fetched.parsed.task.status, TaskStatus::Completed);
     assert_eq!(failures, ["timeout", "transport", "transport"]);
     assert_eq!(server.count(TASK_PATH), 4);
 }
@@ -408,7 +409,7 @@ async fn wait_requeries_completed_without_results_until_results_come() {
         .wait(ID, &policy(), |_| {})
         .await
         .expect("done");
-    assert_eq!(fetched.results.len(), 1);
+    assert_eq!(fetched.parsed.results.len(), 1);
     assert_eq!(server.count(TASK_PATH), 3);
 }
 
@@ -452,7 +453,7 @@ async fn wait_counts_an_unknown_status_as_running() {
         .wait(ID, &policy(), |_| {})
         .await
         .expect("done");
-    assert_eq!(fetched.task.status, TaskStatus::Completed);
+    assert_eq!(fetched.parsed.task.status, TaskStatus::Completed);
     assert_eq!(server.count(TASK_PATH), 3);
 }
 
@@ -467,7 +468,7 @@ async fn wait_stops_at_a_failed_task() {
         .wait(ID, &policy(), |_| {})
         .await
         .expect("over");
-    assert_eq!(fetched.task.status, TaskStatus::Failed);
+    assert_eq!(fetched.parsed.task.status, TaskStatus::Failed);
     assert_eq!(server.count(TASK_PATH), 1);
 }
 
@@ -570,7 +571,7 @@ async fn wait_says_the_last_error_when_nothing_succeeded_by_the_deadline() {
 // ---- download -------------------------------------------------------------------------
 
 /// A completed Patina material whose results live on the scripted server, behind signed URLs.
-fn material(server: &Server) -> foxapi_contract::Task {
+fn material(server: &Server) -> foxapi_contract::Parsed {
     let body = json!({
         "id": ID, "object": "image.generation.task", "type": "image", "model": "patina-material",
         "status": "completed", "progress": 100, "created": 1757165031, "error": null,
@@ -582,7 +583,6 @@ fn material(server: &Server) -> foxapi_contract::Task {
     foxapi_contract::Contract::global()
         .parse_value(&body)
         .expect("a valid task")
-        .task
 }
 
 #[tokio::test]
@@ -736,8 +736,7 @@ async fn results_without_urls_are_written_as_json() {
     });
     let task = foxapi_contract::Contract::global()
         .parse_value(&body)
-        .expect("valid")
-        .task;
+        .expect("valid");
     let server = Server::start().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let saved = client(&server)
@@ -762,8 +761,7 @@ async fn a_task_still_running_has_nothing_to_download() {
     let server = Server::start().await;
     let task = foxapi_contract::Contract::global()
         .parse(task("processing", Value::Null).as_bytes())
-        .expect("valid")
-        .task;
+        .expect("valid");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let error = client(&server)
         .download(&task, dir.path())
@@ -851,7 +849,7 @@ fn download_policy(deadline: Duration) -> WaitPolicy {
 }
 
 /// A completed task of one result at `url` on `server`.
-fn one_result(url: String) -> foxapi_contract::Task {
+fn one_result(url: String) -> foxapi_contract::Parsed {
     foxapi_contract::Contract::global()
         .parse(
             task(
@@ -861,7 +859,6 @@ fn one_result(url: String) -> foxapi_contract::Task {
             .as_bytes(),
         )
         .expect("valid")
-        .task
 }
 
 #[tokio::test]
@@ -907,11 +904,11 @@ async fn finding_1c_a_short_key_changes_nothing_in_an_answer() {
             .expect("a client");
         let fetched = client.get_task(ID, false).await.expect("a task");
         assert_eq!(
-            fetched.json,
+            fetched.raw,
             serde_json::from_str::<Value>(&done()).expect("JSON"),
             "key {short:?}"
         );
-        assert_eq!(fetched.task.progress.as_u64(), Some(100));
+        assert_eq!(fetched.parsed.task.progress.as_u64(), Some(100));
     }
     // The raw body an error keeps is the body as sent, not `1REDACTEDREDACTED`.
     let body = r#"{"error":{"message":"task 100 of 1000 not found","type":"not_found"}}"#;
@@ -1080,8 +1077,7 @@ async fn finding_7c_the_ids_of_an_item_with_a_json_preview_are_kept_beside_the_d
     });
     let task = foxapi_contract::Contract::global()
         .parse_value(&body)
-        .expect("valid")
-        .task;
+        .expect("valid");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let saved = client(&server)
         .download(&task, dir.path())
@@ -1424,4 +1420,221 @@ async fn finding_5_a_206_cut_short_of_its_content_range_is_never_appended() {
         [format!(".{ID}-0.mp4.unverified"), format!("{ID}-0.mp4")],
         "still unverified, no .part left"
     );
+}
+
+// ---- issue 11 item 5: download reads the typed items --------------------------------------
+
+/// `download` takes its URLs and ids from the typed items of the fetched task
+/// (`ResultItem::url`, `voice_id`, ...), for every shape and for an untyped item, against the
+/// crate's mock FoxAPI on 127.0.0.1 serving the result files itself.
+#[cfg(feature = "mock")]
+mod issue_11_5_typed_items {
+    use super::{files, ApiKey, Client, Saved, KEY};
+    use foxapi_contract::mock::{MockConfig, MockServer};
+    use foxapi_contract::ResultItem;
+    use serde_json::{json, Value};
+    use std::path::Path;
+
+    fn fixture(path: &str) -> Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_json::from_str(&text).expect("a JSON fixture")
+    }
+
+    /// The mock, serving `envelope` as it is (its result URLs rewritten to files it serves),
+    /// and a client of it.
+    async fn serving(envelope: &Value) -> (MockServer, Client, String) {
+        let server = MockServer::start(MockConfig {
+            api_key: Some(ApiKey::new(KEY).expect("a key")),
+            ..MockConfig::default()
+        })
+        .await
+        .expect("the mock starts");
+        let id = server.add_task(envelope, None).expect("a valid task");
+        let client = Client::builder()
+            .api_key(ApiKey::new(KEY).expect("a key"))
+            .base_url(server.base_url())
+            .build()
+            .expect("a client");
+        (server, client, id)
+    }
+
+    /// What the mock serves for item `index`: a text naming the task, the item and the file.
+    fn served(dir: &Path, name: &str) -> String {
+        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[tokio::test]
+    async fn issue_11_5_a_voice_clone_s_preview_comes_from_its_typed_url_and_its_voice_id_is_kept()
+    {
+        let mut envelope = fixture("fixtures/valid/model/minimax-voice-clone.json");
+        // A key the contract does not know yet: a warning, and kept in the JSON written.
+        envelope["results"][0]["voice_name"] = json!("Fox");
+        let (server, client, id) = serving(&envelope).await;
+        let fetched = client.get_task(&id, false).await.expect("the task");
+        let item = match fetched.parsed.results.as_slice() {
+            [item @ ResultItem::Voice(_)] => item,
+            other => panic!("expected one voice, found {other:?}"),
+        };
+        assert_eq!(item.voice_id(), Some("fox-voice-20250906-01"));
+        let url = item.url().expect("a preview URL");
+        assert!(url.starts_with(server.base_url()), "{url}");
+        assert!(!fetched.parsed.warnings.is_empty(), "voice_name is drift");
+
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let saved = client
+            .download(&fetched.parsed, dir.path())
+            .await
+            .expect("downloaded");
+        assert!(
+            matches!(
+                saved.iter().map(|d| d.saved).collect::<Vec<_>>()[..],
+                [Saved::Downloaded(n), Saved::Written] if n > 0
+            ),
+            "{saved:?}"
+        );
+        assert_eq!(
+            files(dir.path()),
+            [format!("{id}-0.ids.json"), format!("{id}-0.mp3")]
+        );
+        let preview = served(dir.path(), &format!("{id}-0.mp3"));
+        assert!(
+            preview.contains("item: 0") && preview.contains("preview-fox-voice.mp3"),
+            "{preview}"
+        );
+        let ids: Value =
+            serde_json::from_str(&served(dir.path(), &format!("{id}-0.ids.json"))).expect("JSON");
+        assert_eq!(ids["voice_id"], "fox-voice-20250906-01");
+        assert_eq!(
+            ids["voice_name"], "Fox",
+            "the item as sent, not the typed form"
+        );
+        server.shutdown().await.expect("stops");
+    }
+
+    #[tokio::test]
+    async fn issue_11_5_a_patina_material_s_texture_and_pbr_maps_are_each_downloaded() {
+        let envelope = fixture("fixtures/valid/model/patina-material.json");
+        let (server, client, id) = serving(&envelope).await;
+        let fetched = client.get_task(&id, false).await.expect("the task");
+        assert!(
+            matches!(
+                fetched.parsed.results[..],
+                [
+                    ResultItem::Texture(_),
+                    ResultItem::PbrMap(_),
+                    ResultItem::PbrMap(_),
+                    ResultItem::PbrMap(_)
+                ]
+            ),
+            "{:?}",
+            fetched.parsed.results
+        );
+
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let saved = client
+            .download(&fetched.parsed, dir.path())
+            .await
+            .expect("downloaded");
+        assert_eq!(
+            saved.iter().map(|d| d.index).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+        assert!(
+            saved
+                .iter()
+                .all(|d| matches!(d.saved, Saved::Downloaded(_))),
+            "{saved:?}"
+        );
+        let names: Vec<String> = (0..4).map(|i| format!("{id}-{i}.png")).collect();
+        assert_eq!(files(dir.path()), names, "no ids file: no item has an id");
+        for (index, (name, served_as)) in names
+            .iter()
+            .zip([
+                "texture.png",
+                "mat-basecolor.png",
+                "mat-normal.png",
+                "mat-roughness.png",
+            ])
+            .enumerate()
+        {
+            let text = served(dir.path(), name);
+            assert!(
+                text.contains(&format!("item: {index}")) && text.contains(served_as),
+                "{name}: {text}"
+            );
+        }
+        server.shutdown().await.expect("stops");
+    }
+
+    #[tokio::test]
+    async fn issue_11_5_an_unknown_model_s_untyped_items_are_read_by_the_same_accessors() {
+        let mut envelope = fixture("fixtures/valid/quirk/new-task-kind.json");
+        envelope["results"][0]["character_id"] = json!("char-7");
+        envelope["results"]
+            .as_array_mut()
+            .expect("results")
+            .push(json!({"url": "https://cdn.foxapi.cc/results/2025/09/06/scene.glb", "request_id": "req-1"}));
+        envelope["results"]
+            .as_array_mut()
+            .expect("results")
+            .push(json!({"profile_id": "profile-3", "note": "no file"}));
+        let (server, client, id) = serving(&envelope).await;
+        let fetched = client.get_task(&id, false).await.expect("the task");
+        let items = &fetched.parsed.results;
+        assert!(
+            items.iter().all(|i| matches!(i, ResultItem::Untyped(_))),
+            "{items:?}"
+        );
+        assert_eq!(items[0].character_id(), Some("char-7"));
+        assert!(items[0]
+            .url()
+            .is_some_and(|u| u.starts_with(server.base_url())));
+        assert_eq!((items[1].character_id(), items[1].voice_id()), (None, None));
+        assert_eq!(
+            (items[2].url(), items[2].profile_id()),
+            (None, Some("profile-3"))
+        );
+
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let saved = client
+            .download(&fetched.parsed, dir.path())
+            .await
+            .expect("downloaded");
+        assert!(
+            matches!(
+                saved.iter().map(|d| d.saved).collect::<Vec<_>>()[..],
+                [
+                    Saved::Downloaded(_),
+                    Saved::Written,
+                    Saved::Downloaded(_),
+                    Saved::Written
+                ]
+            ),
+            "{saved:?}"
+        );
+        // The ids of the first item beside its file; none for the second (a request id is
+        // not one a later task takes); the third, without a URL, written whole.
+        assert_eq!(
+            files(dir.path()),
+            [
+                format!("{id}-0.glb"),
+                format!("{id}-0.ids.json"),
+                format!("{id}-1.glb"),
+                format!("{id}-2.json")
+            ]
+        );
+        assert!(served(dir.path(), &format!("{id}-1.glb")).contains("scene.glb"));
+        let ids: Value =
+            serde_json::from_str(&served(dir.path(), &format!("{id}-0.ids.json"))).expect("JSON");
+        assert_eq!(
+            (&ids["character_id"], &ids["format"]),
+            (&json!("char-7"), &json!("glb"))
+        );
+        let third: Value =
+            serde_json::from_str(&served(dir.path(), &format!("{id}-2.json"))).expect("JSON");
+        assert_eq!(third, envelope["results"][2]);
+        server.shutdown().await.expect("stops");
+    }
 }

@@ -142,13 +142,13 @@ async fn every_listed_task_keeps_the_contract() {
             Ok(fetched) => {
                 println!(
                     "{id}: {} {} (model {}), {} results, {} warnings",
-                    fetched.task.status.as_str(),
-                    fetched.task.progress,
-                    fetched.task.model,
-                    fetched.results.len(),
-                    fetched.warnings.len()
+                    fetched.parsed.task.status.as_str(),
+                    fetched.parsed.task.progress,
+                    fetched.parsed.task.model,
+                    fetched.parsed.results.len(),
+                    fetched.parsed.warnings.len()
                 );
-                for warning in &fetched.warnings {
+                for warning in &fetched.parsed.warnings {
                     println!("  warning: {warning}");
                 }
             }

@@ -161,12 +161,12 @@ pub fn run_task(conn: ConnectionArgs, cmd: TaskCommand) -> ExitCode {
                     eprintln!(
                         "error: task {}: expected a completed task, found status {}",
                         printable(&id),
-                        printable(fetched.task.status.as_str())
+                        printable(fetched.parsed.task.status.as_str())
                     );
                     return Ok(code);
                 }
                 let saved = client
-                    .download_until(&fetched.task, &out, &policy, until)
+                    .download_until(&fetched.parsed, &out, &policy, until)
                     .await?;
                 print_saved(&saved, false);
                 Ok(DONE)
@@ -283,7 +283,7 @@ pub fn exit_code(error: &ClientError) -> u8 {
 
 /// 0 unless the task failed.
 fn verdict(fetched: &FetchedTask) -> u8 {
-    if fetched.task.status == TaskStatus::Failed {
+    if fetched.parsed.task.status == TaskStatus::Failed {
         FAILED
     } else {
         DONE
@@ -304,7 +304,7 @@ fn untrusted(text: &str) -> String {
 }
 
 fn print_warnings(fetched: &FetchedTask) {
-    for issue in &fetched.warnings {
+    for issue in &fetched.parsed.warnings {
         // The validator masked what it quoted; the rest of the message may quote names.
         eprintln!("warning: {}", printable(&issue.to_string()));
     }
@@ -313,24 +313,26 @@ fn print_warnings(fetched: &FetchedTask) {
 /// Prints the task as JSON on stdout (JSON escapes what a terminal would obey; signed-URL
 /// secrets masked unless `--show-secrets`), and why it failed on stderr.
 fn print_task(shown: Shown, fetched: &FetchedTask) {
-    let mut json = fetched.json.clone();
+    // The answer as received, not the typed form re-serialised: keys the contract does not
+    // know yet are shown too.
+    let mut json = fetched.raw.clone();
     if !shown.secrets {
         mask_json(&mut json);
     }
     let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string());
     println!("{text}");
-    if let Some(error) = fetched
-        .task
+    let task = &fetched.parsed.task;
+    if let Some(error) = task
         .error
         .as_ref()
-        .filter(|_| fetched.task.status == TaskStatus::Failed)
+        .filter(|_| task.status == TaskStatus::Failed)
     {
         let message = if shown.secrets {
             printable(&error.message).into_owned()
         } else {
             untrusted(&error.message)
         };
-        eprintln!("task {} failed: {message}", untrusted(&fetched.task.id));
+        eprintln!("task {} failed: {message}", untrusted(&task.id));
     }
 }
 
@@ -372,6 +374,7 @@ fn print_saved(saved: &[Downloaded], to_stderr: bool) {
             ),
             Saved::Written => format!("wrote {}", file.path.display()),
             Saved::Skipped => format!("skipped {} (already there)", file.path.display()),
+            other => format!("{other:?} {}", file.path.display()),
         };
         if to_stderr {
             eprintln!("{line}");
@@ -413,7 +416,7 @@ async fn wait(
     let code = verdict(&fetched);
     if let (DONE, Some(dir)) = (code, download) {
         let saved = client
-            .download_until(&fetched.task, dir, policy, until)
+            .download_until(&fetched.parsed, dir, policy, until)
             .await?;
         print_saved(&saved, true);
     }
@@ -458,6 +461,7 @@ impl Display {
             Progress::Retrying { error, pause, .. } => {
                 (None, format!("retrying in {pause:.1?}: {error}"))
             }
+            _ => return,
         };
         match &self.bar {
             Some(bar) => {

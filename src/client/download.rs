@@ -8,8 +8,9 @@ use super::error::RawBody;
 use super::get::{read_limited, retry_after, BodyError};
 use super::resume::{ContentRange, UnverifiedRecord};
 use super::{redact, Client, ClientError, WaitPolicy};
-use crate::{Task, TaskStatus};
+use crate::{Parsed, ResultItem, TaskStatus};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
@@ -19,6 +20,7 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// What happened to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Saved {
     /// Streamed from the result URL, its length checked against `Content-Length` (or its
     /// end marked by the transfer: chunked encoding, HTTP/2); this many bytes.
@@ -46,6 +48,7 @@ pub enum Saved {
 
 /// One file of a task's results.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Downloaded {
     /// The item's position in `results`.
     pub index: usize,
@@ -113,12 +116,8 @@ fn extension_of_content_type(content_type: &str) -> Option<&'static str> {
 }
 
 /// The extension for a result: from its `content_type`, else from the URL's path, else `bin`.
-fn extension(item: &Value, url: &str) -> String {
-    if let Some(ext) = item
-        .get("content_type")
-        .and_then(Value::as_str)
-        .and_then(extension_of_content_type)
-    {
+fn extension(content_type: Option<&str>, url: &str) -> String {
+    if let Some(ext) = content_type.and_then(extension_of_content_type) {
         return ext.to_string();
     }
     let from_path = url::Url::parse(url).ok().and_then(|u| {
@@ -130,11 +129,43 @@ fn extension(item: &Value, url: &str) -> String {
     from_path.unwrap_or_else(|| "bin".to_string())
 }
 
-/// Whether an item carries long-lived ids (`voice_id`, `character_id`, `profile_id`) worth
-/// keeping as JSON next to any file it has.
-fn has_ids(item: &Value) -> bool {
-    item.as_object()
-        .is_some_and(|o| o.keys().any(|k| k.ends_with("_id")))
+/// Whether an item carries a long-lived id a later task takes as a parameter (`voice_id`,
+/// `character_id`, `profile_id`; spec section 3), worth keeping as JSON next to its file.
+fn has_ids(item: &ResultItem) -> bool {
+    item.voice_id().is_some() || item.character_id().is_some() || item.profile_id().is_some()
+}
+
+/// One result of a task: typed, for what is done with it (its URL, its ids), and as the
+/// server sent it, for what is written of it.
+struct Item<'a> {
+    typed: &'a ResultItem,
+    sent: Cow<'a, Value>,
+}
+
+impl<'a> Item<'a> {
+    /// Every result of `parsed`. The JSON written is the item as received
+    /// (`parsed.task.results`, which the typed items were parsed from, in the same order):
+    /// the typed form re-serialised would drop the keys the contract does not know yet and
+    /// the explicit nulls. A `Parsed` built by hand without them falls back to the typed form.
+    fn all(parsed: &'a Parsed) -> impl Iterator<Item = Item<'a>> {
+        let sent = parsed.task.results.as_deref().unwrap_or_default();
+        parsed
+            .results
+            .iter()
+            .enumerate()
+            .map(move |(index, typed)| {
+                let sent = match sent.get(index) {
+                    Some(value) if sent.len() == parsed.results.len() => Cow::Borrowed(value),
+                    _ => Cow::Owned(serde_json::to_value(typed).unwrap_or(Value::Null)),
+                };
+                Item { typed, sent }
+            })
+    }
+
+    /// The item's media type, for the extension of its file.
+    fn content_type(&self) -> Option<&str> {
+        self.sent.get("content_type").and_then(Value::as_str)
+    }
 }
 
 fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> ClientError + 'a {
@@ -198,22 +229,31 @@ pub(super) fn write_json(value: &Value, target: &Path, dir: &Path) -> Result<(),
 }
 
 impl Client {
-    /// Stores every result of a completed task under `dir` (created if missing): files named
-    /// `<task id>-<index>.<ext>`, the extension from `content_type` or the URL; items
-    /// without a URL as `<task id>-<index>.json`, and the ids of items that also have a URL
-    /// as `<task id>-<index>.ids.json` (never the name of a download). Files already there
-    /// are skipped, except those recorded as [`Saved::Unverified`]: each is checked with
-    /// `Range: bytes=<size>-` and found whole ([`Saved::Verified`]), completed
-    /// ([`Saved::Resumed`]) or downloaded again. Result URLs get no `Authorization` and no
-    /// `Referer` header.
+    /// Stores every result of a completed task under `dir` (created if missing), reading
+    /// the typed items: each [`ResultItem::url`] is downloaded to `<task id>-<index>.<ext>`,
+    /// the extension from the item's `content_type` or the URL; an item without a URL is
+    /// written as `<task id>-<index>.json`, and one that has a URL and a long-lived id
+    /// ([`ResultItem::voice_id`], [`ResultItem::character_id`], [`ResultItem::profile_id`])
+    /// also as `<task id>-<index>.ids.json` (never the name of a download). The JSON written
+    /// is the item as the server sent it. An item of a model the contract does not know
+    /// ([`ResultItem::Untyped`]) is read the same way: its accessors read its JSON.
+    ///
+    /// Files already there are skipped, except those recorded as [`Saved::Unverified`]:
+    /// each is checked with `Range: bytes=<size>-` and found whole ([`Saved::Verified`]),
+    /// completed ([`Saved::Resumed`]) or downloaded again. Result URLs get no
+    /// `Authorization` and no `Referer` header.
     ///
     /// A result answered with 429, 5xx, a timeout or a connection cut is asked again with
     /// the back-off of [`WaitPolicy::default`], `Retry-After` honoured, and the whole download
     /// ends within its deadline (30 min); see [`Client::download_until`].
-    pub async fn download(&self, task: &Task, dir: &Path) -> Result<Vec<Downloaded>, ClientError> {
+    pub async fn download(
+        &self,
+        parsed: &Parsed,
+        dir: &Path,
+    ) -> Result<Vec<Downloaded>, ClientError> {
         let policy = WaitPolicy::default();
         let until = Instant::now() + policy.deadline;
-        self.download_until(task, dir, &policy, until).await
+        self.download_until(parsed, dir, &policy, until).await
     }
 
     /// As [`Client::download`], retrying with `policy`'s back-off and ending by `until`: a
@@ -222,14 +262,14 @@ impl Client {
     /// gives the deadline of the whole wait here.
     pub async fn download_until(
         &self,
-        task: &Task,
+        parsed: &Parsed,
         dir: &Path,
         policy: &WaitPolicy,
         until: Instant,
     ) -> Result<Vec<Downloaded>, ClientError> {
-        let items = task.results.as_deref().unwrap_or_default();
-        if task.status != TaskStatus::Completed || items.is_empty() {
-            let status = match (&task.status, items.is_empty()) {
+        let task = &parsed.task;
+        if task.status != TaskStatus::Completed || parsed.results.is_empty() {
+            let status = match (&task.status, parsed.results.is_empty()) {
                 (TaskStatus::Completed, true) => "completed, without results yet".to_string(),
                 (status, _) => status.as_str().to_string(),
             };
@@ -243,10 +283,11 @@ impl Client {
             .map_err(io(dir, "create the directory"))?;
         let stem = safe_name(&task.id, "task");
         let mut saved = Vec::new();
-        for (index, item) in items.iter().enumerate() {
-            let url = item.get("url").and_then(Value::as_str);
+        for (index, item) in Item::all(parsed).enumerate() {
+            let url = item.typed.url();
             if let Some(url) = url {
-                let path = dir.join(format!("{stem}-{index}.{}", extension(item, url)));
+                let ext = extension(item.content_type(), url);
+                let path = dir.join(format!("{stem}-{index}.{ext}"));
                 let whole = tokio::fs::try_exists(&path).await.unwrap_or(false)
                     && UnverifiedRecord::read(&path).await.is_none();
                 let outcome = if whole {
@@ -267,7 +308,7 @@ impl Client {
                     saved: outcome,
                 });
             }
-            if url.is_none() || has_ids(item) {
+            if url.is_none() || has_ids(item.typed) {
                 // `.ids.json` cannot be a download's name: extensions hold no dot.
                 let name = if url.is_some() {
                     format!("{stem}-{index}.ids.json")
@@ -278,7 +319,7 @@ impl Client {
                 let outcome = if tokio::fs::try_exists(&path).await.unwrap_or(false) {
                     Saved::Skipped
                 } else {
-                    write_json(item, &path, dir)?;
+                    write_json(&item.sent, &path, dir)?;
                     Saved::Written
                 };
                 saved.push(Downloaded {
@@ -609,7 +650,6 @@ impl ResultFile<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn names_are_safe() {
@@ -624,15 +664,9 @@ mod tests {
     #[test]
     fn extensions_come_from_content_type_then_url() {
         let u = "https://c.example/a/b.MP4?X-Amz-Signature=x";
-        assert_eq!(extension(&json!({"content_type": "image/png"}), u), "png");
-        assert_eq!(
-            extension(&json!({"content_type": "video/x-unknown"}), u),
-            "mp4"
-        );
-        assert_eq!(extension(&json!({}), "https://c.example/a/file"), "bin");
-        assert_eq!(
-            extension(&json!({}), "https://c.example/a/f.tar.gz%2Fx"),
-            "bin"
-        );
+        assert_eq!(extension(Some("image/png"), u), "png");
+        assert_eq!(extension(Some("video/x-unknown"), u), "mp4");
+        assert_eq!(extension(None, "https://c.example/a/file"), "bin");
+        assert_eq!(extension(None, "https://c.example/a/f.tar.gz%2Fx"), "bin");
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 const QUOTE_BYTES: usize = 200;
 
 /// A response body kept for diagnosis. The client builds it from bytes whose echoes of the
-/// API key were already removed ([`ApiKey::remove_echoes_bytes`](crate::secret::ApiKey::remove_echoes_bytes)).
+/// API key were already removed ([`ApiKey::remove_echoes_bytes`](super::ApiKey::remove_echoes_bytes)).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct RawBody(Vec<u8>);
 

@@ -3,21 +3,27 @@
 use super::error::RawBody;
 use super::{redact, Client, ClientError};
 use crate::input::{self, Limits};
-use crate::{ApiError, Contract, ErrorBody, Issue, ResultItem, Task};
+use crate::{ApiError, Contract, ErrorBody, Issue, Parsed};
 use serde_json::Value;
 use std::time::Duration;
 
 /// A task fetched from the API that keeps the contract.
+///
+/// [`FetchedTask::parsed`] is the one typed form of the answer: the envelope, its results
+/// typed by model ([`crate::ResultItem`], whose [`url`](crate::ResultItem::url) and ids
+/// [`Client::download`] reads) and the warnings. [`FetchedTask::raw`] keeps the JSON as
+/// received for what must reproduce it exactly: a recorded fixture, a printed task.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FetchedTask {
-    /// The envelope, typed.
-    pub task: Task,
-    /// Its results, typed by model.
-    pub results: Vec<ResultItem>,
-    /// What the contract allows but reports (drift, the documented quirks).
-    pub warnings: Vec<Issue>,
-    /// The answer as JSON, as received.
-    pub json: Value,
+    /// The answer, typed: the envelope, its results typed by model, and what the contract
+    /// allows but reports (drift, the documented quirks) as warnings.
+    pub parsed: Parsed,
+    /// The answer as JSON, as received (echoes of the API key removed): what
+    /// [`Client::save_fixture`] records and `task get` prints, which must be the server's
+    /// JSON key for key, not the typed form re-serialised (that drops keys the contract does
+    /// not know yet, which are the drift a fixture is recorded to show).
+    pub raw: Value,
 }
 
 /// The part of a body read before a failure.
@@ -192,12 +198,7 @@ impl Client {
         // Escaped forms (`\u0073k-...`) decode to the key itself: taken out of the parsed value.
         self.inner.key.remove_echoes(&mut value);
         match Contract::global().parse_value(&value) {
-            Ok(parsed) => Ok(FetchedTask {
-                task: parsed.task,
-                results: parsed.results,
-                warnings: parsed.warnings,
-                json: value,
-            }),
+            Ok(parsed) => Ok(FetchedTask { parsed, raw: value }),
             Err(report) => Err(ClientError::Contract {
                 url: shown,
                 report: Box::new(report),

@@ -13,10 +13,9 @@
 //! - a server may echo the header back. Its echoes are removed where a body enters the
 //!   client, before anything parses, quotes or escapes it: in the raw bytes (the key as is
 //!   and as a JSON string holds it, `"` and `\` escaped), then in the parsed JSON (each
-//!   string holding it, however it was escaped). Only a key of at least
-//!   [`MIN_RECOGNISABLE_KEY_LEN`](crate::secret::MIN_RECOGNISABLE_KEY_LEN) characters is
-//!   looked for: a key such as `0` would match ordinary numbers, and the answer is left as
-//!   the server sent it;
+//!   string holding it, however it was escaped). Only a key of 8 characters or more
+//!   ([`ApiKey::is_recognisable`]) is looked for: a key such as `0` would match ordinary
+//!   numbers, and the answer is left as the server sent it;
 //! - other text of the server (error messages, codes) is untrusted: it is made printable
 //!   ([`crate::untrusted::printable`]) and its signed-URL secrets masked
 //!   ([`crate::redact::mask_urls`]) once, where it enters an error.
@@ -38,10 +37,15 @@
 //!
 //! let client = Client::from_env()?;
 //! let done = client.wait("task-unified-1757165031-uyujaw3d", &WaitPolicy::default(), |_| {}).await?;
-//! for issue in &done.warnings {
+//! for issue in &done.parsed.warnings {
 //!     eprintln!("warning: {issue}");
 //! }
-//! client.download(&done.task, std::path::Path::new("out")).await?;
+//! for item in &done.parsed.results {
+//!     if let Some(voice) = item.voice_id() {
+//!         println!("voice {voice}");
+//!     }
+//! }
+//! client.download(&done.parsed, std::path::Path::new("out")).await?;
 //! # Ok(()) }
 //! ```
 
@@ -50,11 +54,11 @@ mod download;
 mod error;
 mod get;
 mod record;
-pub mod redact;
+mod redact;
 mod resume;
 mod wait;
 
-pub use crate::secret::{ApiKey, ApiKeyError, REDACTED};
+pub use crate::secret::{ApiKey, ApiKeyError};
 pub use config::{ClientBuilder, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use download::{Downloaded, Saved};
 pub use error::{ClientError, RawBody};

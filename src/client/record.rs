@@ -35,16 +35,18 @@ impl Client {
         self.save_fixture(&fetched, dir)
     }
 
-    /// Saves an answer already fetched as a fixture, as [`Client::record`] does.
+    /// Saves an answer already fetched as a fixture, as [`Client::record`] does: its JSON as
+    /// received ([`FetchedTask::raw`]), secrets removed.
     pub fn save_fixture(&self, fetched: &FetchedTask, dir: &Path) -> Result<PathBuf, ClientError> {
-        let clean = redacted_fixture(&fetched.json, Some(&self.inner.key))?;
-        let folder = dir.join(safe_name(&fetched.task.model, "unknown-model"));
+        let task = &fetched.parsed.task;
+        let clean = redacted_fixture(&fetched.raw, Some(&self.inner.key))?;
+        let folder = dir.join(safe_name(&task.model, "unknown-model"));
         std::fs::create_dir_all(&folder).map_err(|source| ClientError::Io {
             path: folder.clone(),
             action: "create the directory",
             source,
         })?;
-        let path = folder.join(format!("{}.json", safe_name(&fetched.task.id, "task")));
+        let path = folder.join(format!("{}.json", safe_name(&task.id, "task")));
         write_json(&clean, &path, &folder)?;
         Ok(path)
     }

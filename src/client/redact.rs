@@ -4,11 +4,9 @@
 use crate::secret::ApiKey;
 use serde_json::Value;
 
-pub use crate::redact::is_secret_param;
-
 /// `text` with the secrets of its http(s) URLs masked: [`crate::redact::mask_urls`], the one
 /// masking function, as an owned string.
-pub fn url(text: &str) -> String {
+pub(crate) fn url(text: &str) -> String {
     crate::redact::mask_urls(text).into_owned()
 }
 
@@ -16,7 +14,7 @@ pub fn url(text: &str) -> String {
 /// `authorization` (any case) is dropped, every string has the secrets of its URLs masked,
 /// and, when a key is given, its echoes are removed ([`ApiKey::remove_echoes`]: only a key
 /// long enough to be recognised). Returns how many values were changed.
-pub fn json(value: &mut Value, key: Option<&ApiKey>) -> usize {
+pub(crate) fn json(value: &mut Value, key: Option<&ApiKey>) -> usize {
     let mut changed = 0;
     let mut stack = vec![&mut *value];
     while let Some(v) = stack.pop() {

@@ -83,6 +83,7 @@ impl WaitPolicy {
 
 /// What [`Client::wait`] tells its progress callback.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Progress<'a> {
     /// A state seen.
     State {
@@ -136,25 +137,25 @@ impl Client {
             {
                 Ok(fetched) => {
                     on_progress(Progress::State {
-                        task: &fetched.task,
-                        warnings: &fetched.warnings,
+                        task: &fetched.parsed.task,
+                        warnings: &fetched.parsed.warnings,
                         request: requests,
                     });
-                    if fetched.task.is_terminal() {
+                    if fetched.parsed.task.is_terminal() {
                         return Ok(fetched);
                     }
                     backoff = policy.backoff();
-                    if fetched.task.status == TaskStatus::Completed {
+                    if fetched.parsed.task.status == TaskStatus::Completed {
                         empty_completed += 1;
                         if empty_completed > policy.empty_completed_requeries {
                             return Err(ClientError::CompletedWithoutResults {
                                 id: id.to_string(),
                                 queries: empty_completed,
-                                task: Box::new(fetched.task),
+                                task: Box::new(fetched.parsed.task),
                             });
                         }
                     }
-                    last = Some(Box::new(fetched.task));
+                    last = Some(Box::new(fetched.parsed.task));
                     (policy.interval.max(MIN_DELAY), None)
                 }
                 Err(error) if error.is_retryable() => {
