@@ -53,6 +53,9 @@ pub use contract::{
 pub use input::{Limits, MAX_DEPTH};
 pub use number::{Duration, Integer};
 pub use report::{Dispatch, Issue, Report, Rule, Severity};
+#[cfg(any(feature = "client", feature = "mock"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "client", feature = "mock"))))]
+pub use secret::{ApiKey, ApiKeyError};
 // Inside the crate every generated type is at `crate::Name`; outside, at `types::Name`, and
 // the ones users match on also at the root.
 #[allow(unused_imports)]

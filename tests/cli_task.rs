@@ -5,8 +5,8 @@
 
 mod support;
 
-use foxapi_contract::client::ApiKey;
 use foxapi_contract::mock::{MockConfig, MockServer};
+use foxapi_contract::ApiKey;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;

@@ -7,7 +7,8 @@
 
 mod support;
 
-use foxapi_contract::client::{ApiKey, Client, ClientError, Progress, Saved, WaitPolicy};
+use foxapi_contract::client::{Client, ClientError, Progress, Saved, WaitPolicy};
+use foxapi_contract::ApiKey;
 use foxapi_contract::{types::ErrorType, TaskStatus};
 use serde_json::{json, Value};
 use std::path::Path;

@@ -10,8 +10,9 @@
 //! never as passed, and a line says what it needs. The decision is made when the suite runs
 //! (libtest-mimic), so the key never reaches the build.
 
-use foxapi_contract::client::{ApiKey, Client, ClientBuilder, ClientError};
+use foxapi_contract::client::{Client, ClientBuilder, ClientError};
 use foxapi_contract::types::ErrorType;
+use foxapi_contract::ApiKey;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::future::Future;
 

@@ -5,8 +5,9 @@
 #![cfg(feature = "mock")]
 
 use foxapi_contract::mock::{
-    ApiKey, Faults, Lifecycle, MockClock, MockConfig, MockError, MockServer, Scenario, Script, Span,
+    Faults, Lifecycle, MockClock, MockConfig, MockError, MockServer, Scenario, Script, Span,
 };
+use foxapi_contract::ApiKey;
 use foxapi_contract::{model, Contract, TaskStatus};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

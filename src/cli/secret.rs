@@ -3,7 +3,7 @@
 
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
-use foxapi_contract::client::ApiKey;
+use foxapi_contract::ApiKey;
 use std::ffi::OsStr;
 
 /// Parses `--api-key` / `FOXAPI_API_KEY` into an [`ApiKey`]; a refusal names the argument and

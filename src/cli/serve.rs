@@ -2,8 +2,9 @@
 //! SIGTERM. Argument parsing only; the server is [`foxapi_contract::mock`].
 
 use foxapi_contract::mock::{
-    ApiKey, Faults, Lifecycle, MockClock, MockConfig, MockError, MockServer, Scenario, Span,
+    Faults, Lifecycle, MockClock, MockConfig, MockError, MockServer, Scenario, Span,
 };
+use foxapi_contract::ApiKey;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

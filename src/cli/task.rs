@@ -7,11 +7,12 @@
 //! deadline, or the local disk.
 
 use foxapi_contract::client::{
-    ApiKey, Client, ClientError, Downloaded, FetchedTask, Progress, Saved, WaitPolicy,
-    DEFAULT_BASE_URL, DEFAULT_RECORD_DIR,
+    Client, ClientError, Downloaded, FetchedTask, Progress, Saved, WaitPolicy, DEFAULT_BASE_URL,
+    DEFAULT_RECORD_DIR,
 };
 use foxapi_contract::redact::mask_urls;
 use foxapi_contract::untrusted::printable;
+use foxapi_contract::ApiKey;
 use foxapi_contract::TaskStatus;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::borrow::Cow;

@@ -58,7 +58,7 @@ mod redact;
 mod resume;
 mod wait;
 
-pub use crate::secret::{ApiKey, ApiKeyError};
+use crate::secret::ApiKey;
 pub use config::{ClientBuilder, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use download::{Downloaded, Saved};
 pub use error::{ClientError, RawBody};

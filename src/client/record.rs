@@ -3,7 +3,8 @@
 //! replaced by a marker), validated again, and written atomically.
 
 use super::download::{safe_name, write_json};
-use super::{redact, ApiKey, Client, ClientError, FetchedTask};
+use super::{redact, Client, ClientError, FetchedTask};
+use crate::secret::ApiKey;
 use crate::Contract;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

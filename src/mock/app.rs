@@ -2,7 +2,7 @@
 //! the request's parts and call in here.
 
 use super::answer::Answer;
-use super::auth::{self, ApiKey};
+use super::auth;
 use super::catalogue::Catalogue;
 use super::clock::MockClock;
 use super::connection::Cut;
@@ -13,6 +13,7 @@ use super::scenario::Script;
 use super::tasks::{estimated_secs, TaskRecord};
 use super::MockError;
 use crate::model;
+use crate::secret::ApiKey;
 use crate::Dispatch;
 use crate::{Contract, ErrorType};
 use axum::http::{HeaderMap, StatusCode};

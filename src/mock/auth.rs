@@ -3,7 +3,7 @@
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 
-pub use crate::secret::ApiKey;
+use crate::secret::ApiKey;
 
 /// Why a request was refused (401). The messages never quote what was presented: a token
 /// sent without its scheme, or the wrong key, is still someone's secret.

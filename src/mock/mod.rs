@@ -39,7 +39,6 @@ mod scenario;
 mod server;
 mod tasks;
 
-pub use crate::secret::ApiKey;
 pub use catalogue::Skipped;
 pub use clock::{MockClock, MANUAL_EPOCH_SECS};
 pub use faults::{FaultCounts, Faults};

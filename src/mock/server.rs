@@ -3,7 +3,8 @@
 use super::app::{App, Settings};
 use super::catalogue::{Catalogue, Skipped};
 use super::connection::CuttableStream;
-use super::{routes, ApiKey, FaultCounts, Faults, Lifecycle, MockClock, MockError, Scenario};
+use super::{routes, FaultCounts, Faults, Lifecycle, MockClock, MockError, Scenario};
+use crate::secret::ApiKey;
 use serde_json::Value;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
