@@ -56,6 +56,7 @@ pub struct Contract {
 
 /// A response that keeps the contract, typed.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Parsed {
     /// The envelope.
     pub task: Task,

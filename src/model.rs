@@ -2,6 +2,7 @@
 
 /// With several shapes, the const property that tells an item's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Discriminator {
     /// The property, such as `result_type`.
     pub property: &'static str,
@@ -11,6 +12,7 @@ pub struct Discriminator {
 
 /// One entry of `schema/models.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Entry {
     /// The model, or for a by-type entry the output type.
     pub key: &'static str,
@@ -94,6 +96,7 @@ pub fn task_kinds() -> &'static [(&'static str, &'static str)] {
 
 /// Why a results item could not be typed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResultsError {
     /// The item does not fit the shape the registry names.
     #[error("/results/{index}: expected a {shape} item ({title}): {source}")]

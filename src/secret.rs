@@ -16,6 +16,7 @@ pub struct ApiKey(String);
 
 /// Why a string is not an API key.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ApiKeyError {
     /// The key is empty or only whitespace.
     #[error("API key: expected a non-empty key, found an empty one")]

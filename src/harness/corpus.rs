@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// One response to check, or the reason it could not be read.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Unit {
     /// Where it came from: a path, `path:line` for JSON Lines, `-` or `-:line` for stdin.
     pub source: String,
@@ -17,6 +18,7 @@ pub struct Unit {
 
 /// Why a response could not be read; reported as an invalid response.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Unreadable {
     /// Larger than the limit; not read.
     TooLarge {
@@ -90,6 +92,7 @@ pub fn is_response_file(path: &Path) -> bool {
 
 /// What a walk found at one path: a response file to read, or a place it could not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Found {
     /// The file, or the directory that could not be listed.
     pub path: PathBuf,

@@ -16,6 +16,7 @@ pub struct Coverage {
 /// The coverage of a corpus, as reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "harness", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CoverageSummary {
     /// Valid responses per model of the registry (by-model entries), zero included.
     pub registry_models: BTreeMap<String, u64>,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 /// One row of the drift table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "harness", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DriftRow {
     /// What kind of warning: `undeclared_key`, `unknown_value` or `advisory`.
     pub rule: Rule,

@@ -148,6 +148,7 @@ struct Loaded {
 
 /// What the manifests say of one response file.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Expected {
     /// No manifest above it: it must keep the contract.
     Valid,
@@ -158,6 +159,7 @@ pub enum Expected {
 /// What a run found wrong with the manifests themselves: one message per problem, each naming
 /// the manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ManifestProblem {
     /// The manifest, or the response it names that is not there.
     pub source: String,

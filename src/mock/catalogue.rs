@@ -12,6 +12,7 @@ const SAMPLES: &str = include_str!("samples.json");
 
 /// A fixture file the mock does not serve, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The file.
     pub path: PathBuf,

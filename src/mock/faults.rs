@@ -87,6 +87,7 @@ pub(crate) enum Fault {
 
 /// How many faults were injected, by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FaultCounts {
     /// `429` answers.
     pub rate_limited: u64,

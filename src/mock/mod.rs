@@ -51,6 +51,7 @@ use std::path::PathBuf;
 
 /// Why the mock could not start, or could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MockError {
     /// The address to listen on is not a loopback address.
     #[error("listen address: expected a loopback address (127.0.0.1 or ::1), found {addr}")]

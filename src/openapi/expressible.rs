@@ -22,6 +22,7 @@ pub const RESERVED: &[&str] = &["TaskEnvelope", "SubmitRequest"];
 
 /// One place of a schema that the OpenAPI document cannot carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Inexpressible {
     /// The schema file (or assembled schema) it is in, such as `schema/task.schema.json`.
     pub file: String,

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 /// The whole JSON report of a validate run.
 #[derive(Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct JsonReport {
     /// Every response checked, in input order.
     pub responses: Vec<JsonResponse<'static>>,
@@ -26,6 +27,7 @@ pub struct JsonReport {
 
 /// The verdict on one response.
 #[derive(Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct JsonResponse<'a> {
     /// A path, `path:line` for JSON Lines, or `-` for standard input.
     pub source: &'a str,
