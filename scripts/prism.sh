@@ -13,6 +13,8 @@
 # body, 2 when Prism does not start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/listening.sh
+source scripts/listening.sh
 bin=${1:-target/debug/foxapi-contract}
 fetches=${PRISM_FETCHES:-50}
 if ! scripts/tools.sh prism; then
@@ -36,13 +38,7 @@ start() {
   shift 2
   "$prism" mock "$@" -h 127.0.0.1 -p 0 "$document" > "$log" 2>&1 &
   server=$!
-  for _ in $(seq 1 300); do
-    grep -q 'Prism is listening on ' "$log" && break
-    kill -0 "$server" 2>/dev/null || { cat "$log"; exit 2; }
-    sleep 0.1
-  done
-  base=$(grep -o 'Prism is listening on http://[0-9.:]*' "$log" | head -n 1 | awk '{print $5}')
-  [ -n "$base" ] || { echo "prism.sh: Prism did not say where it listens"; cat "$log"; exit 2; }
+  base=$(listening "$log" "$server" "Prism is listening on http://[0-9.:]+") || exit 2
 }
 
 # fetch OUT_DIR NAME [CURL ARGS...]: one body of the task route into OUT_DIR/NAME.json.

@@ -11,6 +11,8 @@
 # Exits 0 when Schemathesis finds nothing, 1 on any failure, 2 when the mock does not start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/listening.sh
+source scripts/listening.sh
 bin=${1:-target/debug/foxapi-contract}
 scripts/tools.sh openapi
 work=$(mktemp -d)
@@ -24,13 +26,7 @@ trap cleanup EXIT
 key="schemathesis-$(date +%s)-$$"
 FOXAPI_API_KEY="$key" "$bin" serve --addr 127.0.0.1:0 > "$work/serve.log" 2>&1 &
 mock=$!
-for _ in $(seq 1 300); do
-  grep -q '^listening on ' "$work/serve.log" && break
-  kill -0 "$mock" 2>/dev/null || { cat "$work/serve.log"; exit 2; }
-  sleep 0.1
-done
-base=$(sed -n 's/^listening on //p' "$work/serve.log" | head -n 1)
-[ -n "$base" ] || { echo "schemathesis.sh: the mock server did not say where it listens"; cat "$work/serve.log"; exit 2; }
+base=$(listening "$work/serve.log" "$mock" "^listening on http://[^ ]+") || exit 2
 echo "schemathesis.sh: $(.tools/openapi/bin/schemathesis --version) against the mock at $base"
 # The key goes in through the environment (a config file reads it), not on a command line.
 cat > "$work/schemathesis.toml" <<'TOML'
