@@ -1059,3 +1059,53 @@ fn negative_fixtures_pass_only_when_invalid_for_the_rule_their_manifest_states()
         "{text}"
     );
 }
+
+#[test]
+fn a_report_is_written_through_a_link_and_into_a_fifo_never_replacing_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = dir.path().join("real.xml");
+    let link = dir.path().join("link.xml");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let fifo = dir.path().join("pipe.json");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // A reader on the FIFO, as a CI step piping a report elsewhere would be.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the FIFO"))
+    };
+    let output = run(&[
+        "validate",
+        "fixtures/valid/type/image.json",
+        "--report",
+        &format!("junit:{}", link.display()),
+        "--report",
+        &format!("json:{}", fifo.display()),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let piped = reader.join().expect("the reader ends");
+    let report: Value = serde_json::from_str(&piped).expect("a whole JSON report through the FIFO");
+    assert_eq!(report["summary"]["checked"], 1);
+    let meta = std::fs::symlink_metadata(&fifo).expect("still there");
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()),
+        "the FIFO was replaced"
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink(),
+        "the link was replaced"
+    );
+    let xml = std::fs::read_to_string(&real).expect("the report is where the link points");
+    roxmltree::Document::parse(&xml).expect("well-formed XML");
+}

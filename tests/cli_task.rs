@@ -281,26 +281,25 @@ async fn finding_1a_a_failed_tasks_message_echoing_the_key_never_reaches_the_ter
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn finding_1c_a_short_key_leaves_the_printed_task_intact() {
+async fn finding_1c_a_short_key_is_refused_at_start_and_nothing_is_sent() {
     let server = Server::start().await;
     let body = envelope(
         "completed",
         serde_json::json!([{"url": "https://cdn.example.com/v0e.mp4", "content_type": "video/mp4"}]),
         serde_json::Value::Null,
     );
-    server.script(TASK_PATH, vec![Step::json(200, body.clone())]);
+    server.script(TASK_PATH, vec![Step::json(200, body)]);
     for key in ["0", "e"] {
         let output = run_async(&server.base(), key, &["task", "get", ID]).await;
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        let printed: serde_json::Value =
-            serde_json::from_slice(&output.stdout).expect("still JSON");
-        assert_eq!(printed["progress"], 100);
-        assert_eq!(
-            printed,
-            serde_json::from_str::<serde_json::Value>(&body).expect("JSON")
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("at least 8 characters"),
+            "{}",
+            stderr(&output)
         );
-        assert!(!String::from_utf8_lossy(&output.stdout).contains("REDACTED"));
+        assert!(output.stdout.is_empty());
     }
+    assert_eq!(server.count(TASK_PATH), 0, "a refused key sends nothing");
 }
 
 /// A server whose task is completed with one result that drips.

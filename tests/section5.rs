@@ -729,7 +729,14 @@ fn a_stream_url_may_be_relative_but_a_result_url_may_not() {
     ] {
         assert_strict_valid(&with(llm_task.clone(), "/stream", json!({"url": url})));
     }
-    for url in ["ftp://x.example/s", "v1/stream", "", "/has space"] {
+    // `//host/...` resolves against the base URL to another host: not a path of the gateway.
+    for url in [
+        "ftp://x.example/s",
+        "v1/stream",
+        "",
+        "/has space",
+        "//evil.example/s",
+    ] {
         assert_error_at(
             &with(llm_task.clone(), "/stream", json!({"url": url})),
             "/stream/url",
@@ -739,6 +746,19 @@ fn a_stream_url_may_be_relative_but_a_result_url_may_not() {
         &with(base(), "/results/0/url", json!("/v1/files/a.png")),
         "/results/0/url",
     );
+}
+
+#[test]
+fn a_transcript_additional_format_may_be_null_as_its_owner_documents() {
+    let mut value = scribe(json!([{"text": "hi", "type": "word", "start": 0.0, "end": 0.4}]));
+    value["results"][0]["additional_formats"] = json!([
+        null,
+        {"requested_format": "srt", "file_extension": "srt", "content_type": "text/srt",
+         "is_base64_encoded": false, "content": "1\n00:00:00,000 --> 00:00:00,400\nhi\n"}
+    ]);
+    assert_strict_valid(&value);
+    value["results"][0]["additional_formats"] = json!([7]);
+    assert_error_at(&value, "/results/0/additional_formats/0");
 }
 
 #[test]

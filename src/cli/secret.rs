@@ -56,7 +56,7 @@ mod tests {
         assert!(!shown.contains("sk-secret"), "{shown}");
         assert!(shown.contains("--api-key"), "{shown}");
         assert!(ApiKeyParser
-            .parse_ref(&cmd, None, OsStr::new("sk-ok"))
+            .parse_ref(&cmd, None, OsStr::new("sk-okay-1"))
             .is_ok());
     }
 }

@@ -97,20 +97,35 @@ fn place(path: &Path) -> Option<PathBuf> {
     Some(std::fs::canonicalize(dir).ok()?.join(name))
 }
 
-/// A report file being written: a temporary file beside its destination, renamed onto it
-/// when the report is whole, so a failed run never leaves half a report and the file is never
-/// read by the run that writes it.
+/// A report file being written. A regular file (or a new one) is written to a temporary file
+/// beside it and renamed onto it when the report is whole, so a failed run never leaves half a
+/// report and the file is never read by the run that writes it; a link is followed, so the
+/// file it names is the one replaced and the link stays. Anything else that exists (a
+/// device such as `/dev/stdout`, a FIFO) is written through as it is.
 struct ReportFile {
     sink: Sink,
-    temp: TempPath,
+    /// The temporary file and where it goes, for a regular file.
+    temp: Option<(TempPath, PathBuf)>,
     path: PathBuf,
 }
 
 impl ReportFile {
     fn create(dest: &Destination, verbose: bool) -> io::Result<ReportFile> {
-        let dir = match dest.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
+        let open = |out: Box<dyn Write>| Sink::open(dest.format, out, false, verbose);
+        if let Ok(meta) = std::fs::metadata(&dest.path) {
+            if !meta.is_file() {
+                let file = std::fs::OpenOptions::new().write(true).open(&dest.path)?;
+                return Ok(ReportFile {
+                    sink: open(Box::new(BufWriter::new(file)))?,
+                    temp: None,
+                    path: dest.path.clone(),
+                });
+            }
+        }
+        let target = link_target(&dest.path);
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
         };
         let mut builder = tempfile::Builder::new();
         builder.prefix(".foxapi-report-").suffix(".tmp");
@@ -120,11 +135,10 @@ impl ReportFile {
             // As File::create would: readable by all, less what the umask takes away.
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let (file, temp) = builder.tempfile_in(dir)?.into_parts();
-        let sink = Sink::open(dest.format, Box::new(BufWriter::new(file)), false, verbose)?;
+        let (file, temp) = builder.tempfile_in(&dir)?.into_parts();
         Ok(ReportFile {
-            sink,
-            temp,
+            sink: open(Box::new(BufWriter::new(file)))?,
+            temp: Some((temp, target)),
             path: dest.path.clone(),
         })
     }
@@ -132,8 +146,28 @@ impl ReportFile {
     /// Ends the report and puts it in place; on failure the temporary file is removed.
     fn finish(self, totals: &Totals<'_>) -> io::Result<()> {
         self.sink.finish(totals)?;
-        self.temp.persist(&self.path).map_err(|e| e.error)
+        match self.temp {
+            Some((temp, target)) => temp.persist(&target).map_err(|e| e.error),
+            None => Ok(()),
+        }
     }
+}
+
+/// The file a path names once links are followed (a few of them), even where that file does
+/// not exist yet: the path itself when it is no link.
+fn link_target(path: &Path) -> PathBuf {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(next) = is_link.then(|| std::fs::read_link(&at).ok()).flatten() else {
+            break;
+        };
+        at = match at.parent() {
+            Some(dir) if next.is_relative() => dir.join(next),
+            _ => next,
+        };
+    }
+    at
 }
 
 /// Refuses report destinations that are inputs of the run, or the same file twice.

@@ -13,9 +13,9 @@
 //! - a server may echo the header back. Its echoes are removed where a body enters the
 //!   client, before anything parses, quotes or escapes it: in the raw bytes (the key as is
 //!   and as a JSON string holds it, `"` and `\` escaped), then in the parsed JSON (each
-//!   string holding it, however it was escaped). Only a key of 8 characters or more
-//!   ([`ApiKey::is_recognisable`]) is looked for: a key such as `0` would match ordinary
-//!   numbers, and the answer is left as the server sent it;
+//!   string holding it, however it was escaped). A key shorter than 8 characters
+//!   (`ApiKeyError::TooShort`) is refused when it is made: its echoes could not be told
+//!   from ordinary numbers and words, so it could not be kept out of what is printed;
 //! - other text of the server (error messages, codes) is untrusted: it is made printable
 //!   ([`crate::untrusted::printable`]) and its signed-URL secrets masked
 //!   ([`crate::redact::mask_urls`]) once, where it enters an error.
