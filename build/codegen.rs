@@ -322,12 +322,18 @@ pub fn accessors(sources: &Sources) -> Result<TokenStream, Fail> {
 /// becomes a field without breaking anyone. Newtypes over a string are left as they are.
 pub fn non_exhaustive_structs(file: &mut syn::File) {
     for item in &mut file.items {
-        if let syn::Item::Struct(s) = item {
-            if matches!(s.fields, syn::Fields::Named(_))
-                && matches!(s.vis, syn::Visibility::Public(_))
+        match item {
+            syn::Item::Struct(s)
+                if matches!(s.fields, syn::Fields::Named(_))
+                    && matches!(s.vis, syn::Visibility::Public(_)) =>
             {
                 s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
             }
+            // typify's conversion errors are its own machinery, not the contract's API.
+            syn::Item::Mod(m) if m.ident == "error" => {
+                m.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+            }
+            _ => {}
         }
     }
 }

@@ -10,13 +10,31 @@ use serde_json::Value;
 /// is scanned for depth (without parsing) before it is parsed again without the guard.
 pub const MAX_DEPTH: usize = crate::rules::MAX_DEPTH;
 
-/// Limits applied while reading a response.
+/// Limits applied while reading a response. Build it from [`Limits::default`] and the `with_`
+/// methods, so a limit added later breaks no caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// The largest response accepted, in bytes.
     pub max_bytes: usize,
     /// The deepest nesting of arrays and objects accepted (at most [`MAX_DEPTH`]).
     pub max_depth: usize,
+}
+
+impl Limits {
+    /// The same limits with another largest size, in bytes.
+    #[must_use]
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Limits {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The same limits with another deepest nesting (at most [`MAX_DEPTH`] applies).
+    #[must_use]
+    pub fn with_max_depth(mut self, max_depth: usize) -> Limits {
+        self.max_depth = max_depth;
+        self
+    }
 }
 
 impl Default for Limits {
@@ -142,7 +160,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
     let guarded = match text {
         Ok(text) => whole_value(&mut serde_json::Deserializer::from_str(text))
             .map_err(|e| not_json(bytes, &e)),
-        Err(e) => Err(not_utf8(bytes, e.valid_up_to())),
+        Err(e) => Err(refusal(Rule::NotJson, not_utf8(bytes, e.valid_up_to()))),
     };
     let value = match guarded {
         Ok(value) => value,
@@ -157,10 +175,9 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Value, Issue> {
                 Ok(text) if !scanned_first => {
                     let mut reader = serde_json::Deserializer::from_str(text);
                     reader.disable_recursion_limit();
-                    whole_value(&mut reader)
-                        .map_err(|e| refusal(Rule::NotJson, not_json(bytes, &e)))?
+                    whole_value(&mut reader).map_err(|e| not_json(bytes, &e))?
                 }
-                _ => return Err(refusal(Rule::NotJson, why)),
+                _ => return Err(why),
             }
         }
     };
@@ -182,16 +199,22 @@ fn not_utf8(bytes: &[u8], valid: usize) -> String {
     format!("expected UTF-8 JSON, found a byte that is not UTF-8 at line {line} column {column} (byte {valid})")
 }
 
-/// Why UTF-8 `bytes` could not be read: empty, a number too large to hold, or what the
-/// parser said.
-fn not_json(bytes: &[u8], error: &serde_json::Error) -> String {
+/// Why UTF-8 `bytes` could not be read: empty, a number too large to hold (JSON, but beyond
+/// any reader's numbers: its own rule), or what the parser said.
+fn not_json(bytes: &[u8], error: &serde_json::Error) -> Issue {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return "expected a JSON document, found an empty document".to_string();
+        return refusal(
+            Rule::NotJson,
+            "expected a JSON document, found an empty document".to_string(),
+        );
     }
     if let Some(message) = out_of_range(bytes, error) {
-        return message;
+        return refusal(Rule::NumberOutOfRange, message);
     }
-    format!("expected a JSON document, found {error}")
+    refusal(
+        Rule::NotJson,
+        format!("expected a JSON document, found {error}"),
+    )
 }
 
 /// The longest stretch of a number quoted in a message.
@@ -384,6 +407,7 @@ mod tests {
             ),
         ] {
             let issue = parse(bytes, Limits::default()).expect_err("out of range");
+            assert_eq!(issue.rule, Rule::NumberOutOfRange);
             assert!(issue.message.contains(found), "{}", issue.message);
             assert!(issue.message.contains(at), "{}", issue.message);
             assert!(

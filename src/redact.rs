@@ -100,8 +100,9 @@ pub fn mask_urls(text: &str) -> Cow<'_, str> {
         }
         from = start;
     }
-    // Secret query parameters: `?name=value` and `&name=value`.
-    for marker in memchr::memchr2_iter(b'?', b'&', bytes) {
+    // Secret parameters: `?name=value` and `&name=value`, and after `#` too (a fragment can
+    // carry a token, as OAuth's implicit flow does).
+    for marker in memchr::memchr3_iter(b'?', b'&', b'#', bytes) {
         let name_start = marker + 1;
         let Some(eq) = text[name_start..]
             .find(|c: char| c == '=' || matches!(c, '&' | '?' | '#') || ends_url(c))
@@ -250,6 +251,10 @@ mod tests {
         assert_eq!(
             mask_urls("s3://bucket/key ?token=t0k"),
             "s3://bucket/key ?token=REDACTED"
+        );
+        assert_eq!(
+            mask_urls("https://h/v.mp4#X-Amz-Signature=frag&t=3"),
+            "https://h/v.mp4#X-Amz-Signature=REDACTED&t=3"
         );
     }
 

@@ -41,6 +41,8 @@ impl std::fmt::Display for Severity {
 pub enum Rule {
     /// The bytes are not UTF-8 JSON.
     NotJson,
+    /// The document is JSON but holds a number beyond what a 64-bit float holds (`1e400`).
+    NumberOutOfRange,
     /// The document is JSON but not an object.
     NotObject,
     /// Arrays and objects nest deeper than the limit.
@@ -66,6 +68,7 @@ impl Rule {
     /// Every rule, in declaration order.
     pub const ALL: &'static [Rule] = &[
         Rule::NotJson,
+        Rule::NumberOutOfRange,
         Rule::NotObject,
         Rule::TooDeep,
         Rule::TooLarge,
@@ -82,6 +85,7 @@ impl Rule {
     pub fn as_str(self) -> &'static str {
         match self {
             Rule::NotJson => "not_json",
+            Rule::NumberOutOfRange => "number_out_of_range",
             Rule::NotObject => "not_object",
             Rule::TooDeep => "too_deep",
             Rule::TooLarge => "too_large",

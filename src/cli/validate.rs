@@ -215,10 +215,9 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     if let Err(e) = check_reports(&args.reports, &paths) {
         return usage(e);
     }
-    let limits = Limits {
-        max_bytes: args.max_bytes,
-        max_depth: args.max_depth as usize,
-    };
+    let limits = Limits::default()
+        .with_max_bytes(args.max_bytes)
+        .with_max_depth(args.max_depth as usize);
     let contract = Contract::new()
         .with_limits(limits)
         .with_max_issues(usize::try_from(args.max_issues).unwrap_or(usize::MAX));
