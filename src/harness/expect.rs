@@ -143,7 +143,8 @@ pub struct Expectations {
 #[derive(Debug)]
 struct Loaded {
     manifest: Result<Manifest, String>,
-    seen: Vec<String>,
+    /// The listed responses the run has met.
+    seen: std::collections::BTreeSet<String>,
 }
 
 /// What the manifests say of one response file.
@@ -176,11 +177,11 @@ impl Expectations {
             if !d.starts_with(root) && d != root {
                 break;
             }
-            let loaded = self
-                .dirs
-                .entry(d.to_path_buf())
-                .or_insert_with(|| load(&d.join(MANIFEST)));
-            if let Some(loaded) = loaded {
+            // Looked up before it is inserted: a JSON Lines file asks once per line.
+            if !self.dirs.contains_key(d) {
+                self.dirs.insert(d.to_path_buf(), load(&d.join(MANIFEST)));
+            }
+            if let Some(Some(loaded)) = self.dirs.get_mut(d) {
                 let relative = path
                     .strip_prefix(d)
                     .map(|p| p.to_string_lossy().replace('\\', "/"))
@@ -192,7 +193,9 @@ impl Expectations {
                     }
                     Err(_) => Expectation::default(),
                 };
-                loaded.seen.push(relative);
+                if !loaded.seen.contains(&relative) {
+                    loaded.seen.insert(relative);
+                }
                 return Expected::Invalid(expectation);
             }
             if d == root {
@@ -252,7 +255,7 @@ fn load(path: &Path) -> Option<Loaded> {
         Err(e) => {
             return Some(Loaded {
                 manifest: Err(format!("cannot be read: {e}")),
-                seen: Vec::new(),
+                seen: Default::default(),
             })
         }
     };
@@ -265,7 +268,7 @@ fn load(path: &Path) -> Option<Loaded> {
     });
     Some(Loaded {
         manifest,
-        seen: Vec::new(),
+        seen: Default::default(),
     })
 }
 
