@@ -13,11 +13,26 @@ use crate::rules::{RuleKey, RuleKind, Strictness, DEPTH_DEFS};
 use jsonschema::{ValidationError, Validator};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-/// One assembled schema, compiled in parts.
+/// One assembled schema, compiled in parts: the envelope at once, each registry entry's item
+/// rule the first time a response needs it (a short run compiles only what it uses).
 pub(crate) struct Compiled {
+    name: String,
     envelope: Validator,
-    entries: HashMap<RuleKey, ItemRule>,
+    /// The pooled `$defs` and the dialect, for the item schemas compiled later.
+    defs: Value,
+    dialect: Value,
+    entries: HashMap<RuleKey, LazyRule>,
+}
+
+/// An item rule, compiled on first use.
+struct LazyRule {
+    index: usize,
+    /// The rule's `if`, and its item schema, as the assembled schema has them.
+    condition: Value,
+    item: Value,
+    compiled: OnceLock<ItemRule>,
 }
 
 /// The results rule of one registry entry, compiled for one item at a time: a response with a
@@ -108,34 +123,54 @@ impl Compiled {
             .map(|(key, index)| {
                 let item = all[index]
                     .pointer("/then/properties/results/items")
+                    .cloned()
                     .unwrap_or_else(|| {
                         panic!("{name}: /allOf/{index}: a results rule without an item schema")
                     });
-                let mut only = item.clone();
-                let only_map = only
-                    .as_object_mut()
-                    .unwrap_or_else(|| panic!("{name}: /allOf/{index}: an item schema object"));
-                only_map.insert("$schema".into(), schema["$schema"].clone());
-                only_map.insert("$defs".into(), defs.clone());
-                let mut condition = all[index].get("if").cloned().unwrap_or(Value::Bool(true));
-                if let Some(map) = condition.as_object_mut() {
-                    map.insert("$schema".into(), schema["$schema"].clone());
-                }
-                let rule = ItemRule {
-                    applies: build(name, &condition),
-                    items: build(name, &only),
-                    schema_path: format!("/allOf/{index}/then/properties/results/items"),
+                let condition = all[index].get("if").cloned().unwrap_or(Value::Bool(true));
+                let rule = LazyRule {
+                    index,
+                    condition,
+                    item,
+                    compiled: OnceLock::new(),
                 };
                 (key, rule)
             })
             .collect();
-        Compiled { envelope, entries }
+        Compiled {
+            name: name.to_string(),
+            envelope,
+            defs,
+            dialect: schema["$schema"].clone(),
+            entries,
+        }
     }
 
-    /// The item rule of the registry entry `key`, when it applies to `value`.
+    /// The item rule of the registry entry `key`, when it applies to `value`; compiled the
+    /// first time it is asked for.
     fn entry(&self, key: Option<RuleKey>, value: &Value) -> Option<&ItemRule> {
-        key.and_then(|k| self.entries.get(&k))
-            .filter(|rule| rule.applies.is_valid(value))
+        let lazy = self.entries.get(&key?)?;
+        let rule = lazy.compiled.get_or_init(|| self.compile(lazy));
+        rule.applies.is_valid(value).then_some(rule)
+    }
+
+    fn compile(&self, lazy: &LazyRule) -> ItemRule {
+        let (name, index) = (&self.name, lazy.index);
+        let mut only = lazy.item.clone();
+        let only_map = only
+            .as_object_mut()
+            .unwrap_or_else(|| panic!("{name}: /allOf/{index}: an item schema object"));
+        only_map.insert("$schema".into(), self.dialect.clone());
+        only_map.insert("$defs".into(), self.defs.clone());
+        let mut condition = lazy.condition.clone();
+        if let Some(map) = condition.as_object_mut() {
+            map.insert("$schema".into(), self.dialect.clone());
+        }
+        ItemRule {
+            applies: build(name, &condition),
+            items: build(name, &only),
+            schema_path: format!("/allOf/{index}/then/properties/results/items"),
+        }
     }
 
     /// Whether `value` keeps the schema; `key` is the registry entry its model, type or task
@@ -182,4 +217,32 @@ fn results(value: &Value) -> &[Value] {
         .get("results")
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_item_rule_of_both_schemas_compiles() {
+        for (name, text, strictness) in [
+            (
+                "contract.schema.json",
+                crate::CONTRACT_SCHEMA,
+                Strictness::Contract,
+            ),
+            (
+                "contract.strict.schema.json",
+                crate::STRICT_SCHEMA,
+                Strictness::Strict,
+            ),
+        ] {
+            let compiled = Compiled::new(name, text, strictness);
+            assert!(!compiled.entries.is_empty());
+            for lazy in compiled.entries.values() {
+                let rule = compiled.compile(lazy);
+                assert!(rule.schema_path.starts_with("/allOf/"));
+            }
+        }
+    }
 }

@@ -39,11 +39,13 @@ const QUOTE_LIMIT: usize = 80;
 
 /// The compiled contract. Build it once ([`Contract::global`] does) and reuse it.
 pub struct Contract {
-    contract: Compiled,
+    /// The contract (errors only), compiled on first use.
+    contract: OnceLock<Compiled>,
     strict: Compiled,
-    error_body: Validator,
-    /// The strict schema as JSON, to read descriptions from.
-    strict_doc: Value,
+    /// The error body schema, compiled on first use.
+    error_body: OnceLock<Validator>,
+    /// The strict schema as JSON, to read descriptions from; parsed on first use.
+    strict_doc: OnceLock<Value>,
     limits: Limits,
     /// The number of errors kept per response, and of warnings: past it they are counted
     /// ([`Report::omitted_errors`], [`Report::omitted_warnings`]), not kept, so a response with
@@ -86,40 +88,19 @@ impl Contract {
     /// Compiles the contract. The schemas are the crate's own and are tested to compile, so
     /// this cannot fail at run time.
     pub fn new() -> Contract {
-        let strict_doc: Value =
-            serde_json::from_str(STRICT_SCHEMA).expect("tested: the strict schema is JSON");
-        // The two schemas compile side by side (start-up is most of a short run), or one
-        // after the other where no thread can be started.
-        let strict = || {
-            Compiled::new(
+        // Only the strict schema is compiled now: every response is checked against it
+        // first. The contract (for the errors of a response the strict schema refuses), the
+        // error body schema and each registry entry's item rule are compiled on first use, so
+        // a short run compiles only what it needs.
+        Contract {
+            contract: OnceLock::new(),
+            strict: Compiled::new(
                 "contract.strict.schema.json",
                 STRICT_SCHEMA,
                 Strictness::Strict,
-            )
-        };
-        let (contract, strict) = std::thread::scope(|scope| {
-            let beside = std::thread::Builder::new().spawn_scoped(scope, strict);
-            let contract = Compiled::new(
-                "contract.schema.json",
-                CONTRACT_SCHEMA,
-                Strictness::Contract,
-            );
-            let strict = match beside {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => strict(),
-            };
-            (contract, strict)
-        });
-        Contract {
-            contract,
-            strict,
-            error_body: jsonschema::draft202012::options()
-                .should_validate_formats(true)
-                .build(&serde_json::from_str(ERROR_BODY_SCHEMA).expect("tested: JSON"))
-                .expect("tested: the error body schema compiles"),
-            strict_doc,
+            ),
+            error_body: OnceLock::new(),
+            strict_doc: OnceLock::new(),
             limits: Limits::default(),
             show_secrets: false,
             max_issues: DEFAULT_MAX_ISSUES,
@@ -260,7 +241,14 @@ impl Contract {
         let mut said: HashSet<(String, String, Option<String>)> = HashSet::new();
         let mut error_paths: HashSet<u64> = HashSet::new();
         let mut batch = Vec::new();
-        for (place, error) in self.contract.errors(value, key) {
+        let contract = self.contract.get_or_init(|| {
+            Compiled::new(
+                "contract.schema.json",
+                CONTRACT_SCHEMA,
+                Strictness::Contract,
+            )
+        });
+        for (place, error) in contract.errors(value, key) {
             if report.errors.len() >= max {
                 issue_paths(&error, place, &mut |path| {
                     error_paths.insert(hash_of(path));
@@ -323,7 +311,13 @@ impl Contract {
     /// Validates the body of a non-2xx answer against spec section 4.
     pub fn validate_error_body(&self, value: &Value) -> Report {
         let mut errors = Vec::new();
-        for error in self.error_body.iter_errors(value) {
+        let error_body = self.error_body.get_or_init(|| {
+            jsonschema::draft202012::options()
+                .should_validate_formats(true)
+                .build(&serde_json::from_str(ERROR_BODY_SCHEMA).expect("tested: JSON"))
+                .expect("tested: the error body schema compiles")
+        });
+        for error in error_body.iter_errors(value) {
             self.flatten(error, Place::Envelope, false, &mut errors);
         }
         Report {
@@ -482,6 +476,9 @@ impl Contract {
         let parent = &schema_path[..schema_path.rfind('/')?];
         let description = self
             .strict_doc
+            .get_or_init(|| {
+                serde_json::from_str(STRICT_SCHEMA).expect("tested: the strict schema is JSON")
+            })
             .pointer(parent)?
             .get("description")?
             .as_str()?;
