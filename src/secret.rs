@@ -21,7 +21,7 @@ pub enum ApiKeyError {
     /// The key is empty or only whitespace.
     #[error("API key: expected a non-empty key, found an empty one")]
     Empty,
-    /// The key is shorter than [`MIN_KEY_LEN`]: its echoes in an answer could not be told
+    /// The key is shorter than 8 characters: its echoes in an answer could not be told
     /// from ordinary text, so it could not be kept out of what is printed.
     #[error("API key: expected at least {min} characters, found {found}")]
     TooShort {
