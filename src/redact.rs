@@ -142,6 +142,28 @@ pub fn mask_urls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Masks the secrets of the URLs in every string of a JSON value, in place ([`mask_urls`]).
+/// Returns how many strings changed.
+pub fn mask_json(value: &mut serde_json::Value) -> usize {
+    use serde_json::Value;
+    let mut changed = 0;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => {
+                if let Cow::Owned(masked) = mask_urls(s) {
+                    *s = masked;
+                    changed += 1;
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(map) => stack.extend(map.values_mut()),
+            _ => {}
+        }
+    }
+    changed
+}
+
 /// Whether `c` ends a URL found in running text: white space, quotes, angle brackets, the
 /// backslash of a JSON escape, and control characters.
 fn ends_url(c: char) -> bool {

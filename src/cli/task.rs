@@ -15,7 +15,6 @@ use foxapi_contract::untrusted::printable;
 use foxapi_contract::ApiKey;
 use foxapi_contract::TaskStatus;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -318,7 +317,7 @@ fn print_task(shown: Shown, fetched: &FetchedTask) {
     // know yet are shown too.
     let mut json = fetched.raw.clone();
     if !shown.secrets {
-        mask_json(&mut json);
+        foxapi_contract::redact::mask_json(&mut json);
     }
     let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string());
     println!("{text}");
@@ -334,24 +333,6 @@ fn print_task(shown: Shown, fetched: &FetchedTask) {
             untrusted(&error.message)
         };
         eprintln!("task {} failed: {message}", untrusted(&task.id));
-    }
-}
-
-/// Masks the signed-URL secrets of every string of `value`.
-fn mask_json(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::String(s) => {
-                if let Cow::Owned(masked) = mask_urls(s) {
-                    *s = masked;
-                }
-            }
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            Value::Object(map) => stack.extend(map.values_mut()),
-            _ => {}
-        }
     }
 }
 

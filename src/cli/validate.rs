@@ -4,6 +4,7 @@
 use super::format::Destination;
 use foxapi_contract::harness::coverage::Coverage;
 use foxapi_contract::harness::drift::Drift;
+use foxapi_contract::harness::report::file::{check_destinations, ReportFile};
 use foxapi_contract::harness::report::human::colour_for_stdout;
 use foxapi_contract::harness::report::{Format, Sink};
 use foxapi_contract::harness::{Run, Totals, MAX_JOBS};
@@ -12,7 +13,6 @@ use foxapi_contract::{Contract, Limits, MAX_DEPTH};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tempfile::TempPath;
 
 /// Arguments of `validate`.
 #[derive(clap::Args, Debug)]
@@ -70,134 +70,6 @@ pub struct ValidateArgs {
     pub no_progress: bool,
 }
 
-/// What names the same file as `path` for the purpose of comparing: its device and inode
-/// where there are such, else its canonical path. `None` when it does not exist.
-fn identity(path: &Path) -> Option<(u64, u64, PathBuf)> {
-    let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some((meta.dev(), meta.ino(), PathBuf::new()))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        Some((0, 0, std::fs::canonicalize(path).ok()?))
-    }
-}
-
-/// Where a file at `path` is (or would be): its directory canonical, then its name; so two
-/// spellings of one place compare equal whether the file exists or not.
-fn place(path: &Path) -> Option<PathBuf> {
-    let name = path.file_name()?;
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    Some(std::fs::canonicalize(dir).ok()?.join(name))
-}
-
-/// A report file being written. A regular file (or a new one) is written to a temporary file
-/// beside it and renamed onto it when the report is whole, so a failed run never leaves half a
-/// report and the file is never read by the run that writes it; a link is followed, so the
-/// file it names is the one replaced and the link stays. Anything else that exists (a
-/// device such as `/dev/stdout`, a FIFO) is written through as it is.
-struct ReportFile {
-    sink: Sink,
-    /// The temporary file and where it goes, for a regular file.
-    temp: Option<(TempPath, PathBuf)>,
-    path: PathBuf,
-}
-
-impl ReportFile {
-    fn create(dest: &Destination, verbose: bool) -> io::Result<ReportFile> {
-        let open = |out: Box<dyn Write>| Sink::open(dest.format, out, false, verbose);
-        if let Ok(meta) = std::fs::metadata(&dest.path) {
-            if !meta.is_file() {
-                let file = std::fs::OpenOptions::new().write(true).open(&dest.path)?;
-                return Ok(ReportFile {
-                    sink: open(Box::new(BufWriter::new(file)))?,
-                    temp: None,
-                    path: dest.path.clone(),
-                });
-            }
-        }
-        let target = link_target(&dest.path);
-        let dir = match target.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".foxapi-report-").suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // As File::create would: readable by all, less what the umask takes away.
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let (file, temp) = builder.tempfile_in(&dir)?.into_parts();
-        Ok(ReportFile {
-            sink: open(Box::new(BufWriter::new(file)))?,
-            temp: Some((temp, target)),
-            path: dest.path.clone(),
-        })
-    }
-
-    /// Ends the report and puts it in place; on failure the temporary file is removed.
-    fn finish(self, totals: &Totals<'_>) -> io::Result<()> {
-        self.sink.finish(totals)?;
-        match self.temp {
-            Some((temp, target)) => temp.persist(&target).map_err(|e| e.error),
-            None => Ok(()),
-        }
-    }
-}
-
-/// The file a path names once links are followed (a few of them), even where that file does
-/// not exist yet: the path itself when it is no link.
-fn link_target(path: &Path) -> PathBuf {
-    let mut at = path.to_path_buf();
-    for _ in 0..40 {
-        let is_link = std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink());
-        let Some(next) = is_link.then(|| std::fs::read_link(&at).ok()).flatten() else {
-            break;
-        };
-        at = match at.parent() {
-            Some(dir) if next.is_relative() => dir.join(next),
-            _ => next,
-        };
-    }
-    at
-}
-
-/// Refuses report destinations that are inputs of the run, or the same file twice.
-fn check_reports(reports: &[Destination], inputs: &[PathBuf]) -> Result<(), String> {
-    let mut places = Vec::new();
-    for dest in reports {
-        let shown = printable(&dest.path.to_string_lossy()).into_owned();
-        if let Some(report) = identity(&dest.path) {
-            for input in inputs.iter().filter(|p| *p != Path::new("-")) {
-                if std::fs::metadata(input).is_ok_and(|m| !m.is_dir())
-                    && identity(input).as_ref() == Some(&report)
-                {
-                    return Err(format!(
-                        "--report {shown}: expected a report file that this run does not read, found the input {}; nothing was read or written",
-                        printable(&input.to_string_lossy())
-                    ));
-                }
-            }
-        }
-        let at = place(&dest.path);
-        if at.is_some() && places.contains(&at) {
-            return Err(format!(
-                "--report {shown}: expected each report in a file of its own, found this file named twice"
-            ));
-        }
-        places.push(at);
-    }
-    Ok(())
-}
-
 /// Says what was wrong with the command (its text made printable) and exits 2.
 fn usage(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {}", printable(&message.to_string()));
@@ -212,7 +84,8 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    if let Err(e) = check_reports(&args.reports, &paths) {
+    let report_paths: Vec<PathBuf> = args.reports.iter().map(|d| d.path.clone()).collect();
+    if let Err(e) = check_destinations(&report_paths, &paths) {
         return usage(e);
     }
     let limits = Limits::default()
@@ -235,14 +108,13 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         None => run,
     };
     // A report written into a directory of the corpus is not a response of it.
-    let report_paths: Vec<PathBuf> = args.reports.iter().map(|d| d.path.clone()).collect();
     let run = run.skip(&report_paths);
 
     // Every report file is open before standard output gets its first byte, so a report that
     // cannot be created leaves nothing half-written there.
     let mut files = Vec::new();
     for dest in &args.reports {
-        match ReportFile::create(dest, args.verbose) {
+        match ReportFile::create(dest.format, &dest.path, args.verbose) {
             Ok(file) => files.push(file),
             Err(e) => {
                 return usage(format!(
@@ -277,8 +149,8 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         }
         for (file, failed) in files.iter_mut().zip(&mut failed_files) {
             if !*failed {
-                if let Err(e) = file.sink.response(outcome) {
-                    report_error(&file.path, &e);
+                if let Err(e) = file.response(outcome) {
+                    report_error(file.path(), &e);
                     *failed = true;
                 }
             }
@@ -304,7 +176,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         if failed {
             continue; // Dropping it removes the temporary file; what was there stays.
         }
-        let path = file.path.clone();
+        let path = file.path().to_path_buf();
         if let Err(e) = file.finish(&totals) {
             report_error(&path, &e);
             files_failed = true;

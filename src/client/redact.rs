@@ -15,27 +15,21 @@ pub(crate) fn url(text: &str) -> String {
 /// and, when a key is given, its echoes are removed ([`ApiKey::remove_echoes`]: only a key
 /// long enough to be recognised). Returns how many values were changed.
 pub(crate) fn json(value: &mut Value, key: Option<&ApiKey>) -> usize {
-    let mut changed = 0;
+    let mut dropped = 0;
     let mut stack = vec![&mut *value];
     while let Some(v) = stack.pop() {
         match v {
-            Value::String(s) => {
-                if let std::borrow::Cow::Owned(clean) = crate::redact::mask_urls(s) {
-                    *s = clean;
-                    changed += 1;
-                }
-            }
             Value::Array(items) => stack.extend(items.iter_mut()),
             Value::Object(map) => {
                 let before = map.len();
                 map.retain(|name, _| !name.eq_ignore_ascii_case("authorization"));
-                changed += before - map.len();
+                dropped += before - map.len();
                 stack.extend(map.values_mut());
             }
             _ => {}
         }
     }
-    changed + key.map_or(0, |k| k.remove_echoes(value))
+    dropped + crate::redact::mask_json(value) + key.map_or(0, |k| k.remove_echoes(value))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The report writers of a `validate` run: for people ([`human`]), the JSON report ([`json`])
 //! and JUnit XML ([`junit`]), each fed the outcomes in input order and the totals at the end.
 
+pub mod file;
 pub mod human;
 pub mod json;
 pub mod junit;
