@@ -1,13 +1,10 @@
 //! The parse floor of the benchmarks: read every `*.json` file below the given directories and
 //! parse it with serde_json, nothing else, on one thread. `bench/compare.sh` times it.
 //!
-//! It allocates with mimalloc, as the `foxapi-contract` command does, so that the ratio to the
-//! floor measures the checking, not a difference of allocators.
+//! It allocates with the system allocator: the floor is what any program that reads and parses
+//! the files pays (the `foxapi-contract` command itself allocates with mimalloc).
 
 use std::path::{Path, PathBuf};
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -4,6 +4,9 @@
 #   scripts/tools.sh           the peer validators: check-jsonschema (PyPI), ajv-cli and ajv-formats (npm)
 #   scripts/tools.sh openapi   the OpenAPI checkers: openapi-spec-validator and schemathesis (PyPI),
 #                              in their own venv (.tools/openapi) so their pins do not meet the peers'
+#   scripts/tools.sh jsonschema-cli
+#                              the Rust jsonschema-cli (crates.io) in .tools/cargo, a peer of the
+#                              benchmarks (bench/compare.sh)
 #   scripts/tools.sh prism     Prism (@stoplight/prism-cli, npm) in .tools/prism; exits 3 and says
 #                              so on stderr when npm is missing or the install fails
 set -euo pipefail
@@ -16,6 +19,7 @@ PRISM=5.16.0
 CHECK_JSONSCHEMA=0.39.0
 AJV_CLI=5.0.0
 AJV_FORMATS=3.0.1
+JSONSCHEMA_CLI=0.60.2
 
 case "${1:-peers}" in
   peers)
@@ -41,6 +45,12 @@ case "${1:-peers}" in
       echo "$want" > .tools/openapi/pins
     fi
     ;;
+  jsonschema-cli)
+    if [ "$(cat .tools/cargo/pins 2>/dev/null)" != "$JSONSCHEMA_CLI" ]; then
+      cargo install --quiet --locked --root .tools/cargo jsonschema-cli --version "$JSONSCHEMA_CLI"
+      echo "$JSONSCHEMA_CLI" > .tools/cargo/pins
+    fi
+    ;;
   prism)
     if [ "$(cat .tools/prism/pins 2>/dev/null)" != "$PRISM" ]; then
       if ! command -v npm >/dev/null 2>&1; then
@@ -55,7 +65,7 @@ case "${1:-peers}" in
     fi
     ;;
   *)
-    echo "usage: scripts/tools.sh [peers|openapi|prism]" >&2
+    echo "usage: scripts/tools.sh [peers|openapi|jsonschema-cli|prism]" >&2
     exit 2
     ;;
 esac

@@ -24,28 +24,38 @@ pub(crate) struct Compiled {
     defs: Value,
     dialect: Value,
     entries: HashMap<RuleKey, LazyRule>,
+    /// The distinct item schemas of the entries (six Seedance models share one, say), each
+    /// compiled once, on first use.
+    items: Vec<LazyItems>,
 }
 
-/// An item rule, compiled on first use.
+/// The results rule of one registry entry, compiled on first use.
 struct LazyRule {
     index: usize,
-    /// The rule's `if`, and its item schema, as the assembled schema has them.
+    /// The rule's `if`, as the assembled schema has it.
     condition: Value,
-    item: Value,
-    compiled: OnceLock<ItemRule>,
-}
-
-/// The results rule of one registry entry, compiled for one item at a time: a response with a
-/// million items is checked item by item, so the errors of one item are all that is held at
-/// once (jsonschema gathers every error of a call before it yields the first).
-struct ItemRule {
-    /// The rule's `if`: whether it applies to a response at all (a by-type rule does not
-    /// apply to a response without a `model`, say).
-    applies: Validator,
-    items: Validator,
+    /// Whether the rule applies to a response at all (a by-type rule does not apply to a
+    /// response without a `model`, say): the condition compiled.
+    applies: OnceLock<Validator>,
+    /// Its item schema, in [`Compiled::items`].
+    item: usize,
     /// Where the item schema stands in the whole schema:
     /// `/allOf/<index>/then/properties/results/items`.
     schema_path: String,
+}
+
+/// One item schema, compiled for one item at a time: a response with a million items is
+/// checked item by item, so the errors of one item are all that is held at once (jsonschema
+/// gathers every error of a call before it yields the first).
+struct LazyItems {
+    schema: Value,
+    compiled: OnceLock<Validator>,
+}
+
+/// The results rule of one registry entry, ready: the item validator and where it stands.
+struct ItemRule<'a> {
+    items: &'a Validator,
+    schema_path: &'a str,
 }
 
 /// Where an error of [`Compiled::errors`] was found.
@@ -116,23 +126,37 @@ impl Compiled {
                 defs.remove(*depth_def);
             }
         }
-        let envelope = build(name, &schema);
         let defs = schema.get("$defs").cloned().unwrap_or_else(|| json!({}));
+        // Compiling walks (and checks against the meta-schema) every definition given, used
+        // or not: each part gets only the definitions it reaches.
+        keep_reachable_defs(&mut schema, &defs);
+        let envelope = build(name, &schema);
+        let mut items: Vec<LazyItems> = Vec::new();
         let entries = results
             .into_iter()
             .map(|(key, index)| {
                 let item = all[index]
                     .pointer("/then/properties/results/items")
-                    .cloned()
                     .unwrap_or_else(|| {
                         panic!("{name}: /allOf/{index}: a results rule without an item schema")
                     });
+                let item = match items.iter().position(|known| known.schema == *item) {
+                    Some(known) => known,
+                    None => {
+                        items.push(LazyItems {
+                            schema: item.clone(),
+                            compiled: OnceLock::new(),
+                        });
+                        items.len() - 1
+                    }
+                };
                 let condition = all[index].get("if").cloned().unwrap_or(Value::Bool(true));
                 let rule = LazyRule {
                     index,
                     condition,
+                    applies: OnceLock::new(),
                     item,
-                    compiled: OnceLock::new(),
+                    schema_path: format!("/allOf/{index}/then/properties/results/items"),
                 };
                 (key, rule)
             })
@@ -143,34 +167,45 @@ impl Compiled {
             defs,
             dialect: schema["$schema"].clone(),
             entries,
+            items,
         }
     }
 
     /// The item rule of the registry entry `key`, when it applies to `value`; compiled the
     /// first time it is asked for.
-    fn entry(&self, key: Option<RuleKey>, value: &Value) -> Option<&ItemRule> {
+    fn entry(&self, key: Option<RuleKey>, value: &Value) -> Option<ItemRule<'_>> {
         let lazy = self.entries.get(&key?)?;
-        let rule = lazy.compiled.get_or_init(|| self.compile(lazy));
-        rule.applies.is_valid(value).then_some(rule)
+        let applies = lazy.applies.get_or_init(|| {
+            let mut condition = lazy.condition.clone();
+            if let Some(map) = condition.as_object_mut() {
+                map.insert("$schema".into(), self.dialect.clone());
+            }
+            build(&self.name, &condition)
+        });
+        if !applies.is_valid(value) {
+            return None;
+        }
+        let shared = &self.items[lazy.item];
+        let items = shared
+            .compiled
+            .get_or_init(|| self.compile(&shared.schema, lazy.index));
+        Some(ItemRule {
+            items,
+            schema_path: &lazy.schema_path,
+        })
     }
 
-    fn compile(&self, lazy: &LazyRule) -> ItemRule {
-        let (name, index) = (&self.name, lazy.index);
-        let mut only = lazy.item.clone();
+    /// Compiles an item schema (the one of rule `index`, in messages) with the definitions it
+    /// reaches.
+    fn compile(&self, item: &Value, index: usize) -> Validator {
+        let name = &self.name;
+        let mut only = item.clone();
         let only_map = only
             .as_object_mut()
             .unwrap_or_else(|| panic!("{name}: /allOf/{index}: an item schema object"));
         only_map.insert("$schema".into(), self.dialect.clone());
-        only_map.insert("$defs".into(), self.defs.clone());
-        let mut condition = lazy.condition.clone();
-        if let Some(map) = condition.as_object_mut() {
-            map.insert("$schema".into(), self.dialect.clone());
-        }
-        ItemRule {
-            applies: build(name, &condition),
-            items: build(name, &only),
-            schema_path: format!("/allOf/{index}/then/properties/results/items"),
-        }
+        keep_reachable_defs(&mut only, &self.defs);
+        build(name, &only)
     }
 
     /// Whether `value` keeps the schema; `key` is the registry entry its model, type or task
@@ -200,7 +235,7 @@ impl Compiled {
                 .flat_map(move |(index, item)| {
                     let place = Place::Item {
                         index,
-                        schema_path: &rule.schema_path,
+                        schema_path: rule.schema_path,
                     };
                     rule.items
                         .iter_errors(item)
@@ -208,6 +243,51 @@ impl Compiled {
                 })
         });
         envelope.chain(items)
+    }
+}
+
+/// Sets the `$defs` of `schema` to the definitions of `defs` it reaches through `$ref`,
+/// directly or through other definitions; none when it reaches none.
+fn keep_reachable_defs(schema: &mut Value, defs: &Value) {
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("$defs");
+    }
+    let mut kept = serde_json::Map::new();
+    let mut pending = Vec::new();
+    refs(schema, &mut pending);
+    while let Some(name) = pending.pop() {
+        if kept.contains_key(&name) {
+            continue;
+        }
+        if let Some(def) = defs.get(&name) {
+            refs(def, &mut pending);
+            kept.insert(name, def.clone());
+        }
+    }
+    if let (false, Some(map)) = (kept.is_empty(), schema.as_object_mut()) {
+        map.insert("$defs".into(), Value::Object(kept));
+    }
+}
+
+/// The names of the `#/$defs/NAME` definitions `value` refers to, appended to `out`.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v.as_str()) {
+                    ("$ref", Some(target)) => {
+                        // `#/$defs/NAME` or a pointer into it: the definition is NAME.
+                        if let Some(path) = target.strip_prefix("#/$defs/") {
+                            let name = path.split('/').next().unwrap_or(path);
+                            out.push(name.replace("~1", "/").replace("~0", "~"));
+                        }
+                    }
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
     }
 }
 
@@ -239,9 +319,13 @@ mod tests {
         ] {
             let compiled = Compiled::new(name, text, strictness);
             assert!(!compiled.entries.is_empty());
+            // Entries share item schemas: fewer to compile than entries.
+            assert!(compiled.items.len() < compiled.entries.len());
             for lazy in compiled.entries.values() {
-                let rule = compiled.compile(lazy);
-                assert!(rule.schema_path.starts_with("/allOf/"));
+                assert!(lazy.schema_path.starts_with("/allOf/"));
+                // Compiling panics on a schema jsonschema refuses.
+                let items = &compiled.items[lazy.item].schema;
+                let _ = compiled.compile(items, lazy.index);
             }
         }
     }

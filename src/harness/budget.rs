@@ -2,7 +2,9 @@
 //! times its size in memory (serde_json's tree), so several large responses checked side by
 //! side would multiply that by the number of threads. Small responses run on every thread; a
 //! response larger than the budget waits until the others are done and runs alone, so peak
-//! memory follows the largest response, not `--jobs` times it.
+//! memory follows the largest response, not `--jobs` times it. A response under 1/256 of the
+//! budget (64 KiB of the default) takes nothing from it and costs no lock: the threads hold
+//! at most `--jobs` of those at once.
 
 use std::sync::{Condvar, Mutex, PoisonError};
 
@@ -13,6 +15,8 @@ pub const DEFAULT_BUDGET: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Budget {
     total: usize,
+    /// Responses smaller than this take nothing from the budget.
+    uncounted: usize,
     left: Mutex<usize>,
     freed: Condvar,
 }
@@ -30,6 +34,7 @@ impl Budget {
         let total = total.max(1);
         Budget {
             total,
+            uncounted: total / 256,
             left: Mutex::new(total),
             freed: Condvar::new(),
         }
@@ -38,6 +43,12 @@ impl Budget {
     /// Takes room for a response of `bytes` bytes, waiting until it is free. A response larger
     /// than the whole budget takes all of it, so it runs alone.
     pub fn take(&self, bytes: usize) -> Permit<'_> {
+        if bytes < self.uncounted {
+            return Permit {
+                budget: self,
+                bytes: 0,
+            };
+        }
         let bytes = bytes.clamp(1, self.total);
         let mut left = self.left.lock().unwrap_or_else(PoisonError::into_inner);
         while *left < bytes {
@@ -62,6 +73,9 @@ impl Default for Budget {
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
+        if self.bytes == 0 {
+            return;
+        }
         let mut left = self
             .budget
             .left
@@ -104,5 +118,16 @@ mod tests {
         assert_eq!(*budget.left.lock().expect("not poisoned"), 20);
         drop((a, b));
         assert_eq!(*budget.left.lock().expect("not poisoned"), 100);
+    }
+
+    #[test]
+    fn a_response_under_a_256th_of_the_budget_takes_nothing_from_it() {
+        let budget = Budget::new(256 * 1024);
+        let small = budget.take(1023);
+        assert_eq!(*budget.left.lock().expect("not poisoned"), 256 * 1024);
+        let counted = budget.take(1024);
+        assert_eq!(*budget.left.lock().expect("not poisoned"), 255 * 1024);
+        drop((small, counted));
+        assert_eq!(*budget.left.lock().expect("not poisoned"), 256 * 1024);
     }
 }

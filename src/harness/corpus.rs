@@ -150,58 +150,75 @@ fn kind_of(kind: std::fs::FileType) -> &'static str {
 /// cannot be listed, and a response file name on something that is not a file, are found
 /// too, as refused: the run reports them rather than leaving them out.
 pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<Found> {
+    // Depth first, each directory's entries sorted by name: the order of the paths sorted
+    // whole (a path sorts by its components), without comparing whole paths.
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let listing = match std::fs::read_dir(&d) {
-            Ok(listing) => listing,
-            Err(e) => {
-                out.push(Found::refused(d, Unreadable::Unlisted(e.to_string())));
-                continue;
-            }
+    let mut stack = vec![listing(dir.to_path_buf(), &mut out)];
+    while let Some(top) = stack.last_mut() {
+        let Some((path, kind)) = top.next() else {
+            stack.pop();
+            continue;
         };
-        let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = Vec::new();
-        for entry in listing {
-            match entry {
-                Ok(e) => entries.push((e.path(), e.file_type().ok())),
-                Err(e) => {
-                    out.push(Found::refused(
-                        d.clone(),
-                        Unreadable::Unlisted(e.to_string()),
-                    ));
-                    break;
-                }
-            }
+        // The entry's own type, read with the listing: a link to a directory is not
+        // followed (a loop would never end). A link to a file is read; a link to nothing
+        // (or an entry whose type is unknown) is kept, so that reading it says why not.
+        if kind.is_some_and(|k| k.is_dir()) {
+            let entries = listing(path, &mut out);
+            stack.push(entries);
+            continue;
         }
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut subdirs = Vec::new();
-        for (path, kind) in entries {
-            // The entry's own type, read with the listing: a link to a directory is not
-            // followed (a loop would never end). A link to a file is read; a link to nothing
-            // (or an entry whose type is unknown) is kept, so that reading it says why not.
-            if kind.is_some_and(|k| k.is_dir()) {
-                subdirs.push(path);
-                continue;
-            }
-            if !is_response_file(&path) || !keep(&path) {
-                continue;
-            }
-            let target = match kind {
-                Some(k) if k.is_symlink() => std::fs::metadata(&path).ok().map(|m| m.file_type()),
-                other => other,
-            };
-            match target {
-                Some(k) if k.is_dir() => {}
-                Some(k) if !k.is_file() => {
-                    out.push(Found::refused(path, Unreadable::NotAFile(kind_of(k))))
-                }
-                _ => out.push(Found::file(path)),
-            }
+        if !is_response_file(&path) || !keep(&path) {
+            continue;
         }
-        stack.extend(subdirs.into_iter().rev());
+        let target = match kind {
+            Some(k) if k.is_symlink() => std::fs::metadata(&path).ok().map(|m| m.file_type()),
+            other => other,
+        };
+        match target {
+            Some(k) if k.is_dir() => {}
+            Some(k) if !k.is_file() => {
+                out.push(Found::refused(path, Unreadable::NotAFile(kind_of(k))))
+            }
+            _ => out.push(Found::file(path)),
+        }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// The entries of directory `dir` sorted by name, with the type each has itself. A directory
+/// that cannot be listed (or whose listing breaks off) is found as refused, before whatever
+/// entries were listed.
+fn listing(
+    dir: PathBuf,
+    out: &mut Vec<Found>,
+) -> std::vec::IntoIter<(PathBuf, Option<std::fs::FileType>)> {
+    let mut entries = Vec::new();
+    match std::fs::read_dir(&dir) {
+        Ok(listing) => {
+            for entry in listing {
+                match entry {
+                    Ok(e) => entries.push((e.file_name(), e.file_type().ok())),
+                    Err(e) => {
+                        out.push(Found::refused(
+                            dir.clone(),
+                            Unreadable::Unlisted(e.to_string()),
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        Err(e) => out.push(Found::refused(
+            dir.clone(),
+            Unreadable::Unlisted(e.to_string()),
+        )),
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries
+        .into_iter()
+        .map(|(name, kind)| (dir.join(name), kind))
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// Reads at most `limit + 1` bytes of `reader`, so an oversized input is never held whole.
@@ -514,6 +531,38 @@ mod tests {
         assert_eq!(kept.len(), 3);
         let broken = read_document(&dir.join("d.json"), Limits::default());
         assert!(matches!(broken.bytes, Err(Unreadable::Io(_))));
+    }
+
+    #[test]
+    fn a_walk_finds_files_in_the_order_of_their_whole_paths_sorted() {
+        // Paths sort by components: the files of directory `a` come before `a-b/x.json` and
+        // `a.json` (`a` is a prefix of both), where sorting the paths as text would put
+        // `a/b.json` last of the four.
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dir = root.path();
+        for sub in ["a", "a-b", "b/c", "b/c/d"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        }
+        let files = [
+            "a.json",
+            "a/z.json",
+            "a/b.json",
+            "a-b/x.json",
+            "b.json",
+            "b/c.json",
+            "b/c/d/e.json",
+            "b/c/a.json",
+            "B.json",
+            "_.json",
+            "a.jsonl",
+        ];
+        for file in files {
+            std::fs::write(dir.join(file), "{}").expect("write");
+        }
+        let found: Vec<PathBuf> = walk(dir, &|_| true).into_iter().map(|f| f.path).collect();
+        let mut sorted: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+        sorted.sort();
+        assert_eq!(found, sorted);
     }
 
     #[test]

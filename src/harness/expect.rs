@@ -137,6 +137,8 @@ impl std::fmt::Display for Expectation {
 pub struct Expectations {
     /// Each directory looked at: its manifest, if it has one.
     dirs: BTreeMap<PathBuf, Option<Loaded>>,
+    /// The last root and directory asked about, and the directory whose manifest governs it.
+    last: Option<(PathBuf, PathBuf, Option<PathBuf>)>,
 }
 
 /// A manifest read, with the entries a run has met.
@@ -172,6 +174,46 @@ impl Expectations {
     /// What the manifests say of the response file at `path`, found while checking `root`
     /// (a manifest above `root` does not apply).
     pub fn of(&mut self, root: &Path, path: &Path) -> Expected {
+        let parent = path.parent().unwrap_or(Path::new(""));
+        // Files come directory by directory: the last directory's answer is asked again.
+        let governing = match &self.last {
+            Some((r, p, governing))
+                if p.as_os_str() == parent.as_os_str() && r.as_os_str() == root.as_os_str() =>
+            {
+                governing.clone()
+            }
+            _ => {
+                let governing = self.governing(root, path);
+                self.last = Some((root.to_path_buf(), parent.to_path_buf(), governing.clone()));
+                governing
+            }
+        };
+        let Some(d) = governing else {
+            return Expected::Valid;
+        };
+        let Some(Some(loaded)) = self.dirs.get_mut(&d) else {
+            return Expected::Valid;
+        };
+        let relative = path
+            .strip_prefix(&d)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let expectation = match &loaded.manifest {
+            Ok(m) => {
+                let Verdict::Invalid = m.expect;
+                m.responses.get(&relative).cloned().unwrap_or_default()
+            }
+            Err(_) => Expectation::default(),
+        };
+        if !loaded.seen.contains(&relative) {
+            loaded.seen.insert(relative);
+        }
+        Expected::Invalid(expectation)
+    }
+
+    /// The directory whose manifest governs the response at `path`: the nearest one at or
+    /// below `root` that has a manifest, each directory's manifest read the first time.
+    fn governing(&mut self, root: &Path, path: &Path) -> Option<PathBuf> {
         let mut dir = path.parent();
         while let Some(d) = dir {
             if !d.starts_with(root) && d != root {
@@ -181,29 +223,15 @@ impl Expectations {
             if !self.dirs.contains_key(d) {
                 self.dirs.insert(d.to_path_buf(), load(&d.join(MANIFEST)));
             }
-            if let Some(Some(loaded)) = self.dirs.get_mut(d) {
-                let relative = path
-                    .strip_prefix(d)
-                    .map(|p| p.to_string_lossy().replace('\\', "/"))
-                    .unwrap_or_default();
-                let expectation = match &loaded.manifest {
-                    Ok(m) => {
-                        let Verdict::Invalid = m.expect;
-                        m.responses.get(&relative).cloned().unwrap_or_default()
-                    }
-                    Err(_) => Expectation::default(),
-                };
-                if !loaded.seen.contains(&relative) {
-                    loaded.seen.insert(relative);
-                }
-                return Expected::Invalid(expectation);
+            if let Some(Some(_)) = self.dirs.get(d) {
+                return Some(d.to_path_buf());
             }
             if d == root {
                 break;
             }
             dir = d.parent();
         }
-        Expected::Valid
+        None
     }
 
     /// The problems of the manifests met: those that could not be read, and responses they

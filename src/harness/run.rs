@@ -17,6 +17,10 @@ use std::path::{Path, PathBuf};
 /// How many responses are read ahead and checked together.
 const BATCH: usize = 256;
 
+/// At most this many responses in all are checked on the calling thread, without starting
+/// any: what a pre-commit hook or an editor asks for.
+const INLINE: usize = 4;
+
 /// The most checking threads a run may start: far more than any machine has cores, far
 /// fewer than an operating system refuses to start.
 pub const MAX_JOBS: usize = 256;
@@ -131,10 +135,6 @@ impl Run {
                 ));
             }
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.jobs.unwrap_or(0))
-            .build()
-            .map_err(|e| RunError::Threads(e.to_string()))?;
         let limits = self.contract.limits();
         let keep = |p: &Path| {
             self.include.as_ref().is_none_or(|g| g.is_match(p))
@@ -171,39 +171,58 @@ impl Run {
         let mut summary = Summary::default();
         let mut expectations = Expectations::default();
         let budget = Budget::default();
-        // Workers check batch n+1 while this thread hands on batch n, in input order.
-        let (checked, batches) =
-            std::sync::mpsc::sync_channel::<Vec<(PathBuf, PathBuf, Outcome)>>(1);
-        std::thread::scope(|scope| {
-            let (pool, budget) = (&pool, &budget);
-            scope.spawn(move || loop {
-                let batch: Vec<(PathBuf, PathBuf, Pending)> = units.by_ref().take(BATCH).collect();
-                if batch.is_empty() {
-                    break;
-                }
-                let outcomes = pool.install(|| {
-                    batch
-                        .into_par_iter()
-                        .map(|(root, file, p)| (root, file, self.outcome(budget, p.load(limits))))
-                        .collect()
+        let mut hand_on = |root: PathBuf, file: PathBuf, outcome: Outcome| {
+            let expected = if file == Path::new("-") {
+                Expected::Valid
+            } else {
+                expectations.of(&root, &file)
+            };
+            let outcome = outcome.expecting(expected);
+            summary.add(&outcome);
+            each(&outcome);
+        };
+        let first: Vec<(PathBuf, PathBuf, Pending)> = units.by_ref().take(BATCH).collect();
+        if first.len() <= INLINE {
+            // A few responses (a pre-commit hook, an editor) are checked here: starting
+            // threads would cost more than it saves.
+            for (root, file, p) in first {
+                let outcome = self.outcome(&budget, p.load(limits));
+                hand_on(root, file, outcome);
+            }
+        } else {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(self.jobs.unwrap_or(0))
+                .build()
+                .map_err(|e| RunError::Threads(e.to_string()))?;
+            // Workers check batch n+1 while this thread hands on batch n, in input order.
+            let (checked, batches) =
+                std::sync::mpsc::sync_channel::<Vec<(PathBuf, PathBuf, Outcome)>>(1);
+            std::thread::scope(|scope| {
+                let (pool, budget) = (&pool, &budget);
+                scope.spawn(move || {
+                    let mut batch = first;
+                    while !batch.is_empty() {
+                        let outcomes = pool.install(|| {
+                            batch
+                                .into_par_iter()
+                                .map(|(root, file, p)| {
+                                    (root, file, self.outcome(budget, p.load(limits)))
+                                })
+                                .collect()
+                        });
+                        if checked.send(outcomes).is_err() {
+                            break;
+                        }
+                        batch = units.by_ref().take(BATCH).collect();
+                    }
                 });
-                if checked.send(outcomes).is_err() {
-                    break;
+                for outcomes in batches {
+                    for (root, file, outcome) in outcomes {
+                        hand_on(root, file, outcome);
+                    }
                 }
             });
-            for outcomes in batches {
-                for (root, file, outcome) in outcomes {
-                    let expected = if file == Path::new("-") {
-                        Expected::Valid
-                    } else {
-                        expectations.of(&root, &file)
-                    };
-                    let outcome = outcome.expecting(expected);
-                    summary.add(&outcome);
-                    each(&outcome);
-                }
-            }
-        });
+        }
         for problem in expectations.problems() {
             let outcome = Outcome::manifest_problem(&problem, self.secrets_shown);
             summary.add(&outcome);
