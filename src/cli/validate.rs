@@ -6,7 +6,8 @@ use foxapi_contract::harness::coverage::Coverage;
 use foxapi_contract::harness::drift::Drift;
 use foxapi_contract::harness::report::file::{check_destinations, ReportFile};
 use foxapi_contract::harness::report::human::colour_for_stdout;
-use foxapi_contract::harness::report::{Format, Sink};
+use foxapi_contract::harness::report::{Format, Rendered, Sink};
+use foxapi_contract::harness::Outcome;
 use foxapi_contract::harness::{Run, Totals, MAX_JOBS};
 use foxapi_contract::untrusted::printable;
 use foxapi_contract::{Contract, Limits, MAX_DEPTH};
@@ -136,7 +137,15 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     let mut io_failed = false;
     let mut write_failed = None;
     let mut failed_files = vec![false; files.len()];
-    let checked = run.check(&paths, |outcome| {
+    // Each report's rendering of a response is done on the checking threads; here it is
+    // only written, in input order.
+    let renderers: Vec<_> = std::iter::once(stdout.renderer())
+        .chain(files.iter().map(ReportFile::renderer))
+        .collect();
+    let render = |outcome: &Outcome| -> Vec<Rendered> {
+        renderers.iter().map(|r| r.render(outcome)).collect()
+    };
+    let checked = run.check_prepared(&paths, render, |outcome, rendered| {
         io_failed |= outcome.unreadable;
         if args.drift {
             drift.add(&outcome.source, &outcome.report);
@@ -144,12 +153,15 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         if args.coverage || args.require_coverage {
             coverage.add(&outcome.report);
         }
-        if let Err(e) = stdout.response(outcome) {
-            write_failed.get_or_insert(e);
+        let mut rendered = rendered.into_iter();
+        if let Some(own) = rendered.next() {
+            if let Err(e) = stdout.write(own) {
+                write_failed.get_or_insert(e);
+            }
         }
-        for (file, failed) in files.iter_mut().zip(&mut failed_files) {
+        for ((file, failed), own) in files.iter_mut().zip(&mut failed_files).zip(rendered) {
             if !*failed {
-                if let Err(e) = file.response(outcome) {
+                if let Err(e) = file.write(own) {
                     report_error(file.path(), &e);
                     *failed = true;
                 }

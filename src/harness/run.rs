@@ -128,6 +128,19 @@ impl Run {
         paths: &[P],
         mut each: impl FnMut(&Outcome),
     ) -> Result<Summary, RunError> {
+        self.check_prepared(paths, |_| (), |outcome, ()| each(outcome))
+    }
+
+    /// As [`Run::check`], with `prepare` called on each outcome on the checking threads, in
+    /// any order, and what it returns handed to `each` with the outcome, in input order: the
+    /// work of rendering reports (see [`super::report::Renderer`]) is then shared by every
+    /// core, and `each` only writes.
+    pub fn check_prepared<P: AsRef<Path>, T: Send>(
+        &self,
+        paths: &[P],
+        prepare: impl Fn(&Outcome) -> T + Sync,
+        mut each: impl FnMut(&Outcome, T),
+    ) -> Result<Summary, RunError> {
         for path in paths.iter().map(AsRef::as_ref) {
             if path != Path::new("-") && std::fs::symlink_metadata(path).is_err() {
                 return Err(RunError::NoSuchPath(
@@ -161,33 +174,40 @@ impl Run {
                 ));
             }
         }
-        let mut units = found.into_iter().flat_map(move |(root, found)| {
-            let file = found.path.clone();
-            found
-                .pending(limits)
-                .map(move |p| (root.clone(), file.clone(), p))
-        });
+        // Each response with what the manifests expect of it, in input order.
+        let mut expectations = Expectations::default();
+        let mut units = found
+            .into_iter()
+            .flat_map(|(root, found)| {
+                let file = found.path.clone();
+                found
+                    .pending(limits)
+                    .map(move |p| (root.clone(), file.clone(), p))
+            })
+            .map(|(root, file, p)| {
+                let expected = if file == Path::new("-") {
+                    Expected::Valid
+                } else {
+                    expectations.of(&root, &file)
+                };
+                (expected, p)
+            });
 
         let mut summary = Summary::default();
-        let mut expectations = Expectations::default();
         let budget = Budget::default();
-        let mut hand_on = |root: PathBuf, file: PathBuf, outcome: Outcome| {
-            let expected = if file == Path::new("-") {
-                Expected::Valid
-            } else {
-                expectations.of(&root, &file)
-            };
-            let outcome = outcome.expecting(expected);
-            summary.add(&outcome);
-            each(&outcome);
+        let check = |(expected, p): (Expected, Pending)| {
+            let outcome = self.outcome(&budget, p.load(limits)).expecting(expected);
+            let prepared = prepare(&outcome);
+            (outcome, prepared)
         };
-        let first: Vec<(PathBuf, PathBuf, Pending)> = units.by_ref().take(BATCH).collect();
+        let first: Vec<(Expected, Pending)> = units.by_ref().take(BATCH).collect();
         if first.len() <= INLINE {
             // A few responses (a pre-commit hook, an editor) are checked here: starting
             // threads would cost more than it saves.
-            for (root, file, p) in first {
-                let outcome = self.outcome(&budget, p.load(limits));
-                hand_on(root, file, outcome);
+            for unit in first {
+                let (outcome, prepared) = check(unit);
+                summary.add(&outcome);
+                each(&outcome, prepared);
             }
         } else {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -195,21 +215,14 @@ impl Run {
                 .build()
                 .map_err(|e| RunError::Threads(e.to_string()))?;
             // Workers check batch n+1 while this thread hands on batch n, in input order.
-            let (checked, batches) =
-                std::sync::mpsc::sync_channel::<Vec<(PathBuf, PathBuf, Outcome)>>(1);
+            let (checked, batches) = std::sync::mpsc::sync_channel::<Vec<(Outcome, T)>>(1);
+            let units = &mut units;
             std::thread::scope(|scope| {
-                let (pool, budget) = (&pool, &budget);
+                let (pool, check) = (&pool, &check);
                 scope.spawn(move || {
                     let mut batch = first;
                     while !batch.is_empty() {
-                        let outcomes = pool.install(|| {
-                            batch
-                                .into_par_iter()
-                                .map(|(root, file, p)| {
-                                    (root, file, self.outcome(budget, p.load(limits)))
-                                })
-                                .collect()
-                        });
+                        let outcomes = pool.install(|| batch.into_par_iter().map(check).collect());
                         if checked.send(outcomes).is_err() {
                             break;
                         }
@@ -217,16 +230,19 @@ impl Run {
                     }
                 });
                 for outcomes in batches {
-                    for (root, file, outcome) in outcomes {
-                        hand_on(root, file, outcome);
+                    for (outcome, prepared) in outcomes {
+                        summary.add(&outcome);
+                        each(&outcome, prepared);
                     }
                 }
             });
         }
+        drop(units);
         for problem in expectations.problems() {
             let outcome = Outcome::manifest_problem(&problem, self.secrets_shown);
             summary.add(&outcome);
-            each(&outcome);
+            let prepared = prepare(&outcome);
+            each(&outcome, prepared);
         }
         Ok(summary)
     }

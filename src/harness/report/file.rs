@@ -1,7 +1,7 @@
 //! Report files: written whole or not at all (a temporary file renamed into place), through
 //! links, devices and FIFOs rather than over them, and never one of the run's own inputs.
 
-use super::{Format, Sink};
+use super::{Format, Rendered, Renderer, Sink};
 use crate::harness::run::place;
 use crate::harness::{Outcome, Totals};
 use crate::untrusted::printable;
@@ -80,6 +80,16 @@ impl ReportFile {
     /// Adds one response.
     pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
         self.sink.response(outcome)
+    }
+
+    /// How this report renders a response, for [`ReportFile::write`].
+    pub fn renderer(&self) -> Renderer {
+        self.sink.renderer()
+    }
+
+    /// Adds one response its [`ReportFile::renderer`] rendered.
+    pub fn write(&mut self, rendered: Rendered) -> io::Result<()> {
+        self.sink.write(rendered)
     }
 
     /// Ends the report and puts it in place; on failure the temporary file is removed, and

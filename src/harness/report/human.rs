@@ -10,6 +10,13 @@ pub fn colour_for_stdout() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// One response as the human report shows it.
+pub(super) fn render(outcome: &Outcome, colour: bool, verbose: bool) -> io::Result<Vec<u8>> {
+    let mut sink = HumanSink::new(Vec::new(), colour, verbose);
+    sink.response(outcome)?;
+    Ok(sink.into_inner())
+}
+
 /// Writes the human report.
 pub struct HumanSink<W: Write> {
     out: W,
@@ -36,6 +43,21 @@ impl<W: Write> HumanSink<W> {
             colour,
             verbose,
         }
+    }
+
+    /// Whether it paints in colours.
+    pub(super) fn colour(&self) -> bool {
+        self.colour
+    }
+
+    /// Whether it lists valid responses too.
+    pub(super) fn verbose(&self) -> bool {
+        self.verbose
+    }
+
+    /// Adds one response [`render`]ed.
+    pub(super) fn write_rendered(&mut self, text: &[u8]) -> io::Result<()> {
+        self.out.write_all(text)
     }
 
     fn paint(&self, style: &'static str, text: &str) -> String {

@@ -86,6 +86,11 @@ pub fn report_schema() -> String {
     serde_json::to_string_pretty(&schema).expect("a schema serialises")
 }
 
+/// One response as the JSON report lists it.
+pub(super) fn render(outcome: &Outcome) -> io::Result<Vec<u8>> {
+    Ok(serde_json::to_vec(&JsonResponse::from(outcome))?)
+}
+
 /// Writes the JSON report response by response.
 pub struct JsonSink<W: Write> {
     out: W,
@@ -101,13 +106,17 @@ impl<W: Write> JsonSink<W> {
 
     /// Adds one response.
     pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
+        self.write_rendered(&render(outcome)?)
+    }
+
+    /// Adds one response [`render`]ed.
+    pub(super) fn write_rendered(&mut self, json: &[u8]) -> io::Result<()> {
         if !self.first {
             self.out.write_all(b",")?;
         }
         self.first = false;
         self.out.write_all(b"\n")?;
-        serde_json::to_writer(&mut self.out, &JsonResponse::from(outcome))?;
-        Ok(())
+        self.out.write_all(json)
     }
 
     /// Ends the report with the summary, drift and coverage.

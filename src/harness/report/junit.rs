@@ -53,7 +53,7 @@ fn lines(issues: &[crate::Issue], omitted: usize) -> String {
 }
 
 /// The testcase of one response.
-fn test_case(outcome: &Outcome) -> TestCase {
+pub(super) fn test_case(outcome: &Outcome) -> TestCase {
     let report = &outcome.report;
     let status = match &outcome.unexpected {
         None => TestCaseStatus::success(),
@@ -124,7 +124,12 @@ fn suite_body(xml: &[u8]) -> io::Result<&[u8]> {
 impl JunitSink {
     /// Adds one response as a testcase.
     pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
-        self.chunk.add_test_case(test_case(outcome));
+        self.add(test_case(outcome))
+    }
+
+    /// Adds one response's testcase.
+    pub(super) fn add(&mut self, case: TestCase) -> io::Result<()> {
+        self.chunk.add_test_case(case);
         if self.chunk.test_cases.len() >= CHUNK {
             self.spool_chunk()?;
         }

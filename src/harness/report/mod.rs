@@ -22,6 +22,44 @@ pub enum Format {
     Junit,
 }
 
+/// How a report renders one response: pure, so it runs on the checking threads, while
+/// [`Sink::write`] adds what it rendered in input order. [`Sink::renderer`] gives a sink's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Renderer {
+    format: Format,
+    colour: bool,
+    verbose: bool,
+}
+
+/// One response rendered for a report of one format, ready for [`Sink::write`].
+pub struct Rendered(Part);
+
+enum Part {
+    Text(io::Result<Vec<u8>>),
+    Json(io::Result<Vec<u8>>),
+    Junit(Box<quick_junit::TestCase>),
+}
+
+impl Renderer {
+    /// The rendering of a report in `format`; `colour` and `verbose` apply to the human one.
+    pub fn new(format: Format, colour: bool, verbose: bool) -> Renderer {
+        Renderer {
+            format,
+            colour,
+            verbose,
+        }
+    }
+
+    /// Renders one response.
+    pub fn render(&self, outcome: &Outcome) -> Rendered {
+        Rendered(match self.format {
+            Format::Human => Part::Text(human::render(outcome, self.colour, self.verbose)),
+            Format::Json => Part::Json(json::render(outcome)),
+            Format::Junit => Part::Junit(Box::new(junit::test_case(outcome))),
+        })
+    }
+}
+
 /// One report being written, in one of the formats.
 pub enum Sink {
     /// The human report.
@@ -56,6 +94,28 @@ impl Sink {
         }
     }
 
+    /// How this report renders a response, for [`Sink::write`].
+    pub fn renderer(&self) -> Renderer {
+        match self {
+            Sink::Human(s) => Renderer::new(Format::Human, s.colour(), s.verbose()),
+            Sink::Json(_) => Renderer::new(Format::Json, false, false),
+            Sink::Junit(..) => Renderer::new(Format::Junit, false, false),
+        }
+    }
+
+    /// Adds one response that [`Sink::renderer`] rendered: the same bytes
+    /// [`Sink::response`] writes.
+    pub fn write(&mut self, rendered: Rendered) -> io::Result<()> {
+        match (self, rendered.0) {
+            (Sink::Human(s), Part::Text(text)) => s.write_rendered(&text?),
+            (Sink::Json(s), Part::Json(json)) => s.write_rendered(&json?),
+            (Sink::Junit(s, _), Part::Junit(case)) => s.add(*case),
+            _ => Err(io::Error::other(
+                "expected a response rendered by this report's renderer, found one of another format",
+            )),
+        }
+    }
+
     /// Ends the report with the run's totals and flushes it.
     pub fn finish(self, totals: &Totals<'_>) -> io::Result<()> {
         match self {
@@ -63,5 +123,95 @@ impl Sink {
             Sink::Json(mut s) => s.finish(totals),
             Sink::Junit(s, out) => s.finish(totals, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::{Expectation, Expected, Summary};
+    use crate::Contract;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Written {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("not poisoned").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn outcomes() -> Vec<Outcome> {
+        let contract = Contract::new();
+        let valid = br#"{"id":"task-a","object":"image.generation.task","type":"image","model":"flux-1.1-pro","status":"completed","progress":100,"created":1,"results":[{"url":"https://x.example/a.png"}]}"#;
+        let warned = br#"{"id":"a","object":"image.generation.task","type":"image","model":"flux-1.1-pro","status":"completed","progress":100,"created":1,"results":[]}"#;
+        let invalid = br#"{"id":"task-a","object":"image.generation.task","type":"image","model":"flux-1.1-pro","status":"completed","progress":101,"created":1,"results":[{"url":"/a.png"}]}"#;
+        let mut out = Vec::new();
+        for (i, bytes) in [&valid[..], warned, invalid, b"{"].into_iter().enumerate() {
+            let outcome = Outcome::new(
+                &format!("r{i}.json"),
+                contract.validate(bytes),
+                false,
+                false,
+            );
+            out.push(outcome.clone());
+            out.push(outcome.expecting(Expected::Invalid(Expectation::default())));
+        }
+        out
+    }
+
+    /// The report `format` writes of the outcomes, each through `add`.
+    fn written(format: Format, colour: bool, add: impl Fn(&mut Sink, &Outcome)) -> Vec<u8> {
+        let out = Written::default();
+        let mut sink = Sink::open(format, Box::new(out.clone()), colour, true).expect("in memory");
+        for outcome in outcomes() {
+            add(&mut sink, &outcome);
+        }
+        let summary = Summary::default();
+        let totals = Totals {
+            summary: &summary,
+            drift: None,
+            coverage: None,
+        };
+        sink.finish(&totals).expect("in memory");
+        let bytes = out.0.lock().expect("not poisoned").clone();
+        bytes
+    }
+
+    #[test]
+    fn a_response_rendered_apart_is_written_as_the_sink_writes_it() {
+        for format in [Format::Human, Format::Json, Format::Junit] {
+            for colour in [false, true] {
+                let direct = written(format, colour, |sink, o| {
+                    sink.response(o).expect("in memory")
+                });
+                let rendered = written(format, colour, |sink, o| {
+                    let renderer = sink.renderer();
+                    sink.write(renderer.render(o)).expect("in memory")
+                });
+                assert!(!direct.is_empty());
+                assert_eq!(
+                    String::from_utf8_lossy(&direct),
+                    String::from_utf8_lossy(&rendered),
+                    "{format:?}, colour {colour}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_response_rendered_for_another_format_is_refused() {
+        let mut sink = Sink::open(Format::Json, Box::new(Written::default()), false, false)
+            .expect("in memory");
+        let outcome = &outcomes()[0];
+        let human = Renderer::new(Format::Human, false, false).render(outcome);
+        let error = sink.write(human).expect_err("another format");
+        assert!(error.to_string().contains("another format"), "{error}");
     }
 }
