@@ -150,6 +150,18 @@ impl Contract {
         }
     }
 
+    /// The contract schema that words the errors of a response the strict schema refuses,
+    /// compiled the first time it is needed.
+    fn errors_schema(&self) -> &Compiled {
+        self.contract.get_or_init(|| {
+            Compiled::new(
+                "contract.schema.json",
+                CONTRACT_SCHEMA,
+                Strictness::Contract,
+            )
+        })
+    }
+
     /// The reading limits in force.
     pub fn limits(&self) -> Limits {
         self.limits
@@ -241,13 +253,7 @@ impl Contract {
         let mut said: HashSet<(String, String, Option<String>)> = HashSet::new();
         let mut error_paths: HashSet<u64> = HashSet::new();
         let mut batch = Vec::new();
-        let contract = self.contract.get_or_init(|| {
-            Compiled::new(
-                "contract.schema.json",
-                CONTRACT_SCHEMA,
-                Strictness::Contract,
-            )
-        });
+        let contract = self.errors_schema();
         for (place, error) in contract.errors(value, key) {
             if report.errors.len() >= max {
                 issue_paths(&error, place, &mut |path| {

@@ -21,6 +21,9 @@ const BATCH: usize = 256;
 /// any: what a pre-commit hook or an editor asks for.
 const INLINE: usize = 4;
 
+/// How many batches may be queued for checking beyond the one being handed on.
+const AHEAD: usize = 2;
+
 /// The most checking threads a run may start: far more than any machine has cores, far
 /// fewer than an operating system refuses to start.
 pub const MAX_JOBS: usize = 256;
@@ -214,22 +217,32 @@ impl Run {
                 .num_threads(self.jobs.unwrap_or(0))
                 .build()
                 .map_err(|e| RunError::Threads(e.to_string()))?;
-            // Workers check batch n+1 while this thread hands on batch n, in input order.
-            let (checked, batches) = std::sync::mpsc::sync_channel::<Vec<(Outcome, T)>>(1);
+            // A reading thread queues batches on the pool, up to AHEAD more than this thread
+            // has taken, so the workers never wait between batches; this thread hands each
+            // batch on in input order as it completes.
+            type Batch<T> = std::sync::mpsc::Receiver<Vec<(Outcome, T)>>;
+            let (queued, batches) = std::sync::mpsc::sync_channel::<Batch<T>>(AHEAD);
             let units = &mut units;
             std::thread::scope(|scope| {
                 let (pool, check) = (&pool, &check);
                 scope.spawn(move || {
-                    let mut batch = first;
-                    while !batch.is_empty() {
-                        let outcomes = pool.install(|| batch.into_par_iter().map(check).collect());
-                        if checked.send(outcomes).is_err() {
-                            break;
+                    pool.in_place_scope(|jobs| {
+                        let mut batch = first;
+                        while !batch.is_empty() {
+                            let (done, outcomes) = std::sync::mpsc::sync_channel(1);
+                            if queued.send(outcomes).is_err() {
+                                break;
+                            }
+                            jobs.spawn(move |_| {
+                                let checked: Vec<_> = batch.into_par_iter().map(check).collect();
+                                // The run may have stopped taking batches; then this is dropped.
+                                let _ = done.send(checked);
+                            });
+                            batch = units.by_ref().take(BATCH).collect();
                         }
-                        batch = units.by_ref().take(BATCH).collect();
-                    }
+                    });
                 });
-                for outcomes in batches {
+                for outcomes in batches.iter().map_while(|batch| batch.recv().ok()) {
                     for (outcome, prepared) in outcomes {
                         summary.add(&outcome);
                         each(&outcome, prepared);
