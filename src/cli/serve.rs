@@ -220,7 +220,7 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM. A signal that cannot be listened to is left out
 /// rather than taken as a stop.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             eprintln!("warning: cannot listen for Ctrl-C: {e}");
