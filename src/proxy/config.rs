@@ -21,10 +21,9 @@ pub enum Mode {
     Replay(PathBuf),
 }
 
-/// How a [`super::Proxy`] starts. Build it from [`ProxyConfig::default`] and set what differs,
-/// so a setting added later breaks no caller.
+/// How a [`super::Proxy`] starts. Build it as `ProxyConfig { .., ..ProxyConfig::default() }`,
+/// as [`crate::mock::MockConfig`], so a setting added later breaks no caller.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
 pub struct ProxyConfig {
     /// Where to listen: a loopback address; port 0 picks a free port.
     pub addr: SocketAddr,
