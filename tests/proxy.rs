@@ -134,10 +134,18 @@ fn envelope(progress: i64, extra: &Value) -> String {
 /// Asserts that `seen` is a section 4 error body (checked by the crate's own checker) with
 /// `status`, and returns its message.
 fn section4(seen: &Seen, status: u16) -> String {
-    assert_eq!(seen.status, status, "{:?}", String::from_utf8_lossy(&seen.body));
+    assert_eq!(
+        seen.status,
+        status,
+        "{:?}",
+        String::from_utf8_lossy(&seen.body)
+    );
     let body = json_of(seen);
     let report = Contract::global().validate_error_body(&body);
-    assert!(report.is_valid(), "not a section 4 body: {report} in {body}");
+    assert!(
+        report.is_valid(),
+        "not a section 4 body: {report} in {body}"
+    );
     body["error"]["message"]
         .as_str()
         .expect("a message")
@@ -180,6 +188,8 @@ mod pass_through {
             ("/v1/tasks/task-unknown-1".to_string(), Some(KEY)),
             (format!("/v1/tasks/{FLUX}"), None),
             ("/v2/nothing".to_string(), Some(KEY)),
+            // A result file: streamed through, not validated.
+            (format!("/files/{FLUX}/0/flux-0.png"), None),
         ] {
             let direct = get(mock.base_url(), &path, key).await;
             let through = get(proxy.base_url(), &path, key).await;
@@ -187,7 +197,7 @@ mod pass_through {
         }
         let report = proxy.shutdown().await;
         assert!(report.passed(), "{:?}", report.violations);
-        assert_eq!(report.summary.checked, 5);
+        assert_eq!(report.summary.checked, 5, "the file is not validated");
         mock.shutdown().await.expect("the mock stops");
     }
 
@@ -203,7 +213,10 @@ mod pass_through {
         let proxy = proxy(&upstream.base(), Mode::PassThrough).await;
         let direct = get(&upstream.base(), TASK_PATH, Some(KEY)).await;
         let response = http()
-            .get(format!("{}{TASK_PATH}?sync_upstream=true", proxy.base_url()))
+            .get(format!(
+                "{}{TASK_PATH}?sync_upstream=true",
+                proxy.base_url()
+            ))
             .bearer_auth(KEY)
             .header("Connection", "keep-alive, X-Hop")
             .header("X-Hop", "1")
@@ -288,7 +301,8 @@ mod violations {
         );
         let line = events[0].to_string();
         assert!(
-            line.starts_with(&format!("violation: GET {TASK_PATH} -> 200")) && line.contains("/progress"),
+            line.starts_with(&format!("violation: GET {TASK_PATH} -> 200"))
+                && line.contains("/progress"),
             "{line}"
         );
         let report = proxy.shutdown().await;
@@ -361,7 +375,10 @@ mod violations {
                 ..ProxyConfig::default()
             })
             .await;
-            assert_eq!(get(proxy.base_url(), TASK_PATH, Some(KEY)).await.status, 200);
+            assert_eq!(
+                get(proxy.base_url(), TASK_PATH, Some(KEY)).await.status,
+                200
+            );
             let report = proxy.shutdown().await;
             assert_eq!(report.passed(), !strict, "strict {strict}");
             assert_eq!(report.summary.checked, 1);
@@ -395,7 +412,11 @@ mod record_and_replay {
         files_under(dir)
             .into_iter()
             .map(|p| {
-                let name = p.file_name().expect("a name").to_string_lossy().into_owned();
+                let name = p
+                    .file_name()
+                    .expect("a name")
+                    .to_string_lossy()
+                    .into_owned();
                 (name, std::fs::read(&p).expect("readable"))
             })
             .collect()
@@ -474,7 +495,10 @@ mod record_and_replay {
             .expect("the recorded results download");
         let (a, b) = (contents(&recorded_dl), contents(&replayed_dl));
         assert!(!a.is_empty());
-        assert_eq!(a, b, "the files downloaded in replay differ from the recorded ones");
+        assert_eq!(
+            a, b,
+            "the files downloaded in replay differ from the recorded ones"
+        );
         let report = replay.shutdown().await;
         assert!(report.passed(), "{:?}", report.violations);
     }
@@ -506,9 +530,14 @@ mod record_and_replay {
         .await;
         let mut seen = Vec::new();
         for _ in 0..5 {
-            seen.push(json_of(&get(replay.base_url(), TASK_PATH, Some(KEY)).await)["progress"].clone());
+            seen.push(
+                json_of(&get(replay.base_url(), TASK_PATH, Some(KEY)).await)["progress"].clone(),
+            );
         }
-        assert_eq!(seen, [json!(10), json!(60), json!(100), json!(100), json!(100)]);
+        assert_eq!(
+            seen,
+            [json!(10), json!(60), json!(100), json!(100), json!(100)]
+        );
         replay.shutdown().await;
     }
 
@@ -516,16 +545,23 @@ mod record_and_replay {
     async fn nothing_secret_reaches_the_disk() {
         let dir = tempfile::tempdir().expect("a directory");
         let upstream = Server::start().await;
-        let signed = upstream.url("/r/v.mp4?X-Amz-Signature=SIGSECRET1&X-Amz-Credential=CREDSECRET1");
+        let signed =
+            upstream.url("/r/v.mp4?X-Amz-Signature=SIGSECRET1&X-Amz-Credential=CREDSECRET1");
         upstream.script(
             TASK_PATH,
             vec![Step::json(
                 200,
-                envelope(100, &json!({"status": "completed", "results": [{"url": signed}], "note": KEY})),
+                envelope(
+                    100,
+                    &json!({"status": "completed", "results": [{"url": signed}], "note": KEY}),
+                ),
             )],
         );
         upstream.script("/r/v.mp4", vec![Step::bytes(b"the video")]);
-        upstream.script("/v1/tasks/echo", vec![Step::EchoAuthorization { status: 401 }]);
+        upstream.script(
+            "/v1/tasks/echo",
+            vec![Step::EchoAuthorization { status: 401 }],
+        );
         let proxy = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
         let mut events = proxy.events();
         let through = get(
@@ -548,14 +584,26 @@ mod record_and_replay {
             .find(|p| p.to_string_lossy().contains("/files/"))
             .expect("the result file was recorded through its signed URL");
         assert_eq!(std::fs::read(video).expect("readable"), b"the video");
-        assert_eq!(files.len(), 4, "two cassettes, a fixture, a file: {files:?}");
+        assert_eq!(
+            files.len(),
+            4,
+            "two cassettes, a fixture, a file: {files:?}"
+        );
         for file in &files {
-            let text = String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+            let text =
+                String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
             for secret in [KEY, "SIGSECRET1", "CREDSECRET1", "QSECRET1"] {
-                assert!(!text.contains(secret), "{secret} in {}: {text}", file.display());
+                assert!(
+                    !text.contains(secret),
+                    "{secret} in {}: {text}",
+                    file.display()
+                );
             }
         }
-        assert!(!shown.contains(KEY) && !shown.contains("SIGSECRET1"), "{shown}");
+        assert!(
+            !shown.contains(KEY) && !shown.contains("SIGSECRET1"),
+            "{shown}"
+        );
     }
 
     #[tokio::test]
@@ -586,7 +634,11 @@ mod record_and_replay {
         let recorded = get(proxy.base_url(), &format!("/v1/tasks/{FLUX}"), Some(KEY)).await;
         proxy.shutdown().await;
         mock.shutdown().await.expect("the mock stops");
-        let bad = dir.path().join("cassettes").join(FLUX).join("0099-GET-200.json");
+        let bad = dir
+            .path()
+            .join("cassettes")
+            .join(FLUX)
+            .join("0099-GET-200.json");
         std::fs::write(&bad, "{\"version\": 1, \"request\": ").expect("a corrupt cassette");
         let replay = start(ProxyConfig {
             mode: Mode::Replay(dir.path().into()),
@@ -611,8 +663,17 @@ mod record_and_replay {
         let second = proxy(mock.base_url(), Mode::Record(dir.path().into())).await;
         let mut requests = tokio::task::JoinSet::new();
         for n in 0..40 {
-            let base = if n % 2 == 0 { first.base_url() } else { second.base_url() }.to_string();
-            requests.spawn(async move { get(&base, &format!("/v1/tasks/{FLUX}"), Some(KEY)).await.status });
+            let base = if n % 2 == 0 {
+                first.base_url()
+            } else {
+                second.base_url()
+            }
+            .to_string();
+            requests.spawn(async move {
+                get(&base, &format!("/v1/tasks/{FLUX}"), Some(KEY))
+                    .await
+                    .status
+            });
         }
         while let Some(status) = requests.join_next().await {
             assert_eq!(status.expect("a request"), 200);
@@ -623,7 +684,11 @@ mod record_and_replay {
         let cassettes = files_under(&dir.path().join("cassettes"));
         assert_eq!(cassettes.len(), 40, "{cassettes:?}");
         for path in &cassettes {
-            let name = path.file_name().expect("a name").to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
             assert!(!name.starts_with('.'), "a temporary file was left: {name}");
             let cassette = Cassette::read(path).expect("every cassette is whole");
             assert_eq!(cassette.response.status, 200);
@@ -647,11 +712,17 @@ mod concurrency {
         let mut submits = tokio::task::JoinSet::new();
         for _ in 0..100 {
             let base = base.clone();
-            submits.spawn(async move { json_of(&submit(&base, "seedance-2.0-text-to-video").await) });
+            submits
+                .spawn(async move { json_of(&submit(&base, "seedance-2.0-text-to-video").await) });
         }
         let mut ids = Vec::new();
         while let Some(answer) = submits.join_next().await {
-            ids.push(answer.expect("a submit")["id"].as_str().expect("an id").to_string());
+            ids.push(
+                answer.expect("a submit")["id"]
+                    .as_str()
+                    .expect("an id")
+                    .to_string(),
+            );
         }
         let mut distinct = ids.clone();
         distinct.sort();
@@ -719,7 +790,10 @@ mod faults {
     #[tokio::test]
     async fn an_upstream_that_resets_the_connection_gives_a_502() {
         let (message, events, _) = fault(Step::Drop).await;
-        assert!(message.contains("expected an answer from the upstream"), "{message}");
+        assert!(
+            message.contains("expected an answer from the upstream"),
+            "{message}"
+        );
         one_fault(&events);
     }
 
@@ -732,6 +806,37 @@ mod faults {
         .await;
         assert!(message.contains("cut short"), "{message}");
         assert!(one_fault(&events).contains("cut short"));
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_cut_short_is_cut_for_the_application_too_and_reported() {
+        let upstream = Server::start().await;
+        upstream.script(
+            "/files/v.mp4",
+            vec![Step::Truncated {
+                declared: 1000,
+                body: b"half a video".to_vec(),
+            }],
+        );
+        let proxy = impatient(&upstream).await;
+        let mut events = proxy.events();
+        let response = http()
+            .get(format!("{}/files/v.mp4", proxy.base_url()))
+            .send()
+            .await
+            .expect("the head comes through");
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(
+            response.bytes().await.is_err(),
+            "the body must not look whole"
+        );
+        match events.recv().await {
+            Some(ProxyEvent::Warning { message, .. }) => {
+                assert!(message.contains("after 12 bytes"), "{message}");
+            }
+            other => panic!("expected a warning, found {other:?}"),
+        }
+        proxy.shutdown().await;
     }
 
     #[tokio::test]
@@ -766,7 +871,9 @@ mod faults {
 
         // Chunked, without a length to refuse it by: counted as it comes.
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(proxy.addr()).await.expect("connect");
+        let mut stream = tokio::net::TcpStream::connect(proxy.addr())
+            .await
+            .expect("connect");
         let chunk = "y".repeat(600);
         let request = format!(
             "POST /v1/videos/generations HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{len:x}\r\n{chunk}\r\n{len:x}\r\n{chunk}\r\n0\r\n\r\n",
@@ -791,7 +898,9 @@ mod faults {
         .await
         .expect_err("not loopback");
         assert!(outside.to_string().contains("loopback"), "{outside}");
-        let none = Proxy::start(ProxyConfig::default()).await.expect_err("no upstream");
+        let none = Proxy::start(ProxyConfig::default())
+            .await
+            .expect_err("no upstream");
         assert!(none.to_string().contains("upstream"), "{none}");
         let missing = Proxy::start(ProxyConfig {
             mode: Mode::Replay("/nonexistent/recording".into()),
@@ -799,7 +908,10 @@ mod faults {
         })
         .await
         .expect_err("no recording");
-        assert!(missing.to_string().contains("/nonexistent/recording"), "{missing}");
+        assert!(
+            missing.to_string().contains("/nonexistent/recording"),
+            "{missing}"
+        );
     }
 }
 
@@ -823,20 +935,23 @@ mod cli {
         let mut line = String::new();
         let _ = stdout.read_line(&mut line);
         // Nothing may panic before the proxy is stopped: it would outlive the test.
-        let status = line.trim_end().strip_prefix("listening on ").and_then(|base| {
-            let url = format!("{base}{path}");
-            let answer = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
-                runtime.block_on(async {
-                    let response = http().get(url).bearer_auth(KEY).send().await.ok()?;
-                    Some(response.status().as_u16())
-                })
+        let status = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .and_then(|base| {
+                let url = format!("{base}{path}");
+                let answer = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    runtime.block_on(async {
+                        let response = http().get(url).bearer_auth(KEY).send().await.ok()?;
+                        Some(response.status().as_u16())
+                    })
+                });
+                answer.join().ok().flatten()
             });
-            answer.join().ok().flatten()
-        });
         let _ = Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status();
@@ -859,14 +974,24 @@ mod cli {
         let json_arg = format!("json:{}", json_report.display());
         let junit_arg = format!("junit:{}", junit_report.display());
         let (status, code, stderr) = tokio::task::spawn_blocking(move || {
-            let args = ["--upstream", &base, "--report", &json_arg, "--report", &junit_arg];
+            let args = [
+                "--upstream",
+                &base,
+                "--report",
+                &json_arg,
+                "--report",
+                &junit_arg,
+            ];
             run(&args, TASK_PATH, "-INT")
         })
         .await
         .expect("the run");
         assert_eq!(status, Some(200), "{stderr}");
         assert_eq!(code, Some(1), "{stderr}");
-        assert!(stderr.contains("violation: GET") && stderr.contains("/progress"), "{stderr}");
+        assert!(
+            stderr.contains("violation: GET") && stderr.contains("/progress"),
+            "{stderr}"
+        );
         let report: Value =
             serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
                 .expect("JSON");
@@ -888,6 +1013,9 @@ mod cli {
         .expect("the run");
         assert_eq!(status, Some(200), "{stderr}");
         assert_eq!(code, Some(0), "{stderr}");
-        assert!(stderr.contains("1 answers checked: 1 valid, 0 violations"), "{stderr}");
+        assert!(
+            stderr.contains("1 answers checked: 1 valid, 0 violations"),
+            "{stderr}"
+        );
     }
 }

@@ -40,13 +40,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
 }
 
-/// The answer before it is sent.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Body,
-}
-
 /// Reads a request body of at most `limit` bytes: `Ok(None)` when it is larger.
 async fn read_body(body: Body, limit: usize) -> Result<Option<Bytes>, String> {
     let mut stream = body.into_data_stream();
@@ -82,11 +75,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if let Some(replay) = &shared.replay {
         if path.starts_with(FILES_ROUTE) {
             return match replay.file(&path) {
-                Some(file) => send(
-                    StatusCode::OK,
-                    file.headers,
-                    Body::from(file.body),
-                ),
+                Some(file) => send(StatusCode::OK, file.headers, Body::from(file.body)),
                 None => refusal::not_recorded(&label, &replay.shown_dir),
             };
         }
@@ -106,7 +95,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             return crate::mock::answer::Answer::error(
                 StatusCode::BAD_REQUEST,
                 crate::ErrorType::InvalidRequestError,
-                format!("foxapi-contract proxy: {label}: expected a readable request body, found {}", shown(&e)),
+                format!(
+                    "foxapi-contract proxy: {label}: expected a readable request body, found {}",
+                    shown(&e)
+                ),
             )
             .into_response()
         }
@@ -123,28 +115,33 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         route,
         label: &label,
     };
-    let answer = if let Some(replay) = &shared.replay {
+    if let Some(replay) = &shared.replay {
         match replay.answer(&method, &path, &shared.base_url) {
             Some(recorded) => {
-                let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::BAD_GATEWAY);
-                shared.held(&exchange, status, recorded.headers, Bytes::from(recorded.body))
+                let status =
+                    StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::BAD_GATEWAY);
+                shared.held(
+                    &exchange,
+                    status,
+                    recorded.headers,
+                    Bytes::from(recorded.body),
+                )
             }
-            None => return refusal::not_recorded(&label, &replay.shown_dir),
+            None => refusal::not_recorded(&label, &replay.shown_dir),
         }
     } else if let Some(upstream) = &shared.upstream {
-        match shared.forward(upstream, &exchange, request_body.clone()).await {
+        match shared
+            .forward(upstream, &exchange, request_body.clone())
+            .await
+        {
             Ok(answer) => answer,
             Err(reason) => {
                 shared.journal.fault(&label, &reason);
-                return refusal::upstream_fault(&label, &reason);
+                refusal::upstream_fault(&label, &reason)
             }
         }
     } else {
-        return refusal::upstream_fault(&label, "no upstream to forward to");
-    };
-    match answer {
-        Ok(answer) => send(answer.status, answer.headers, answer.body),
-        Err(refused) => refused,
+        refusal::upstream_fault(&label, "no upstream to forward to")
     }
 }
 
@@ -161,9 +158,6 @@ struct Exchange<'a> {
     label: &'a str,
 }
 
-/// The answer to send, or the 502 that replaces it.
-type Outcome = Result<Answer, Response>;
-
 impl Shared {
     /// Forwards the exchange and handles the upstream's answer; `Err` is why the upstream
     /// failed.
@@ -172,7 +166,7 @@ impl Shared {
         upstream: &Forwarder,
         exchange: &Exchange<'_>,
         body: Bytes,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Response, String> {
         let target = match exchange.query {
             Some(query) => format!("{}?{query}", exchange.path),
             None => exchange.path.to_string(),
@@ -190,11 +184,7 @@ impl Shared {
                 Arc::clone(&self.journal),
                 exchange.label.to_string(),
             );
-            return Ok(Ok(Answer {
-                status,
-                headers,
-                body,
-            }));
+            return Ok(send(status, headers, body));
         }
         match upstream.hold(&mut response, self.max_bytes).await? {
             Held::Whole(bytes) => Ok(self.held(exchange, status, headers, bytes)),
@@ -214,23 +204,20 @@ impl Shared {
                     Arc::clone(&self.journal),
                     exchange.label.to_string(),
                 );
-                Ok(Ok(Answer {
-                    status,
-                    headers,
-                    body,
-                }))
+                Ok(send(status, headers, body))
             }
         }
     }
 
-    /// An answer read whole: held to the contract, recorded, and sent on (or refused).
+    /// An answer read whole: held to the contract, recorded, and sent on (or, with
+    /// `fail_on_violation`, replaced by a 502 naming the violation).
     fn held(
         &self,
         exchange: &Exchange<'_>,
         status: StatusCode,
         headers: HeaderMap,
         bytes: Bytes,
-    ) -> Outcome {
+    ) -> Response {
         let check = Check::of(exchange.method, exchange.route, status.as_u16());
         let violation = inspect(&self.contract, check, &bytes, exchange.keys, self.strict)
             .and_then(|report| {
@@ -239,12 +226,8 @@ impl Shared {
             });
         self.record(exchange, status, &headers, Some(&bytes));
         match violation {
-            Some(violation) if self.fail_on_violation => Err(refusal::violation(&violation)),
-            _ => Ok(Answer {
-                status,
-                headers,
-                body: Body::from(bytes),
-            }),
+            Some(violation) if self.fail_on_violation => refusal::violation(&violation),
+            _ => send(status, headers, Body::from(bytes)),
         }
     }
 

@@ -300,14 +300,21 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert_eq!(
-            cassette.request.headers.get("authorization").map(String::as_str),
+            cassette
+                .request
+                .headers
+                .get("authorization")
+                .map(String::as_str),
             Some("Bearer REDACTED")
         );
         assert_eq!(
             cassette.request.query.as_deref(),
             Some("sync_upstream=true&token=REDACTED")
         );
-        assert!(cassette.response.headers.contains_key("x-ratelimit-remaining"));
+        assert!(cassette
+            .response
+            .headers
+            .contains_key("x-ratelimit-remaining"));
     }
 
     #[test]
@@ -317,6 +324,9 @@ mod tests {
         std::fs::write(&path, "{\"version\": 1, \"trunc").expect("a file");
         let corrupt = Cassette::read(&path).expect_err("corrupt");
         assert_eq!(corrupt.path, path);
-        assert!(corrupt.to_string().contains("0001-GET-200.json"), "{corrupt}");
+        assert!(
+            corrupt.to_string().contains("0001-GET-200.json"),
+            "{corrupt}"
+        );
     }
 }

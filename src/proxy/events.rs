@@ -59,7 +59,9 @@ impl fmt::Display for ProxyEvent {
             ProxyEvent::Fault { exchange, reason } => {
                 write!(f, "upstream fault: {exchange}: {reason} (answered 502)")
             }
-            ProxyEvent::Warning { exchange, message } => write!(f, "warning: {exchange}: {message}"),
+            ProxyEvent::Warning { exchange, message } => {
+                write!(f, "warning: {exchange}: {message}")
+            }
         }
     }
 }

@@ -65,9 +65,7 @@ pub(crate) enum Held {
 /// The base URL, checked: absolute http(s), no query, fragment, user or password; without its
 /// trailing slash.
 fn upstream_base(text: &str) -> Result<String, ProxyError> {
-    let refused = || ProxyError::Upstream {
-        found: shown(text),
-    };
+    let refused = || ProxyError::Upstream { found: shown(text) };
     let url = url::Url::parse(text.trim()).map_err(|_| refused())?;
     if !matches!(url.scheme(), "http" | "https")
         || url.query().is_some()
@@ -267,7 +265,13 @@ mod tests {
             upstream_base("https://h.example/api/").ok().as_deref(),
             Some("https://h.example/api")
         );
-        for bad in ["", "h.example", "ftp://h", "https://h/?x=1", "https://u:pw-s3cret@h/"] {
+        for bad in [
+            "",
+            "h.example",
+            "ftp://h",
+            "https://h/?x=1",
+            "https://u:pw-s3cret@h/",
+        ] {
             let error = upstream_base(bad).expect_err(bad).to_string();
             assert!(error.starts_with("upstream: expected"), "{error}");
             assert!(!error.contains("pw-s3cret"), "{error}");

@@ -101,7 +101,9 @@ impl Recorder {
     }
 
     fn downloads(&self) -> MutexGuard<'_, Downloads> {
-        self.downloads.lock().unwrap_or_else(PoisonError::into_inner)
+        self.downloads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Records one exchange: its cassette, the task's fixture, and (for a completed task)
@@ -121,7 +123,9 @@ impl Recorder {
                 .and_then(|e| e.get("id")?.as_str())
                 .map(str::to_string),
         };
-        let folder = task_id.as_deref().map_or_else(|| UNTASKED.to_string(), task_folder);
+        let folder = task_id
+            .as_deref()
+            .map_or_else(|| UNTASKED.to_string(), task_folder);
         if let Err(e) = self.write_cassette(&cassette, &folder) {
             journal.warn(label, &format!("the cassette was not written: {e}"));
         }
@@ -163,7 +167,12 @@ impl Recorder {
     }
 
     fn write_fixture(&self, envelope: &Value) -> std::io::Result<PathBuf> {
-        let field = |name| envelope.get(name).and_then(Value::as_str).unwrap_or_default();
+        let field = |name| {
+            envelope
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
         let dir = self
             .dir
             .join("fixtures")
@@ -202,7 +211,9 @@ impl Recorder {
                 if let Err(e) = download(&client, url, &dir, &name, limit).await {
                     journal.warn(
                         &label,
-                        &format!("the result file was not recorded (replay will not serve it): {e}"),
+                        &format!(
+                            "the result file was not recorded (replay will not serve it): {e}"
+                        ),
                     );
                 }
             });
@@ -236,16 +247,18 @@ async fn download(
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut file = disk::temporary(dir, name).map_err(|e| format!("cannot write: {e}"))?;
     let mut written = 0u64;
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| format!("the body was cut short after {written} bytes: {}", e.without_url()))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        format!(
+            "the body was cut short after {written} bytes: {}",
+            e.without_url()
+        )
+    })? {
         written += chunk.len() as u64;
         if written > limit {
             return Err(format!("expected at most {limit} bytes, found more"));
         }
-        file.write_all(&chunk).map_err(|e| format!("cannot write: {e}"))?;
+        file.write_all(&chunk)
+            .map_err(|e| format!("cannot write: {e}"))?;
     }
     disk::persist(file, &dir.join(name), true).map_err(|e| format!("cannot write: {e}"))
 }

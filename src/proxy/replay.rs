@@ -150,7 +150,12 @@ impl Replay {
 
     /// Rewrites the URL of each result whose file was recorded to the proxy's file route.
     fn point_at_files(&self, envelope: &mut Value, base: &str) {
-        let folder = task_folder(envelope.get("id").and_then(Value::as_str).unwrap_or_default());
+        let folder = task_folder(
+            envelope
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
         let Some(results) = envelope.get_mut("results").and_then(Value::as_array_mut) else {
             return;
         };
