@@ -6,7 +6,6 @@ use super::format::Destination;
 use foxapi_contract::harness::report::file::{check_destinations, ReportFile};
 use foxapi_contract::proxy::{Mode, Proxy, ProxyConfig, ProxyReport};
 use foxapi_contract::untrusted::printable;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -125,16 +124,7 @@ async fn serve(args: ProxyArgs) -> ExitCode {
             eprintln!("{event}");
         }
     });
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) =
-        writeln!(stdout, "listening on {}", proxy.base_url()).and_then(|()| stdout.flush())
-    {
-        eprintln!(
-            "warning: cannot print the address to stdout ({e}); listening on {}",
-            proxy.base_url()
-        );
-    }
-    drop(stdout);
+    super::serve::print_listening(proxy.base_url());
     super::serve::stop_signal().await;
     let report = proxy.shutdown().await;
     // The proxy is gone, so are the senders: the printer ends after the last event.

@@ -198,16 +198,7 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
         fixtures.display(),
         server.skipped().len()
     );
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) =
-        writeln!(stdout, "listening on {}", server.base_url()).and_then(|()| stdout.flush())
-    {
-        eprintln!(
-            "warning: cannot print the address to stdout ({e}); listening on {}",
-            server.base_url()
-        );
-    }
-    drop(stdout);
+    print_listening(server.base_url());
     stop_signal().await;
     match server.shutdown().await {
         Ok(()) => ExitCode::SUCCESS,
@@ -215,6 +206,15 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Prints `listening on BASE_URL`, the one line of stdout, flushed; on stderr when stdout
+/// cannot take it.
+pub(super) fn print_listening(base_url: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "listening on {base_url}").and_then(|()| stdout.flush()) {
+        eprintln!("warning: cannot print the address to stdout ({e}); listening on {base_url}");
     }
 }
 

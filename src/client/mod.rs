@@ -52,7 +52,7 @@
 mod config;
 pub(crate) mod download;
 mod error;
-mod get;
+pub(crate) mod get;
 mod record;
 pub(crate) mod redact;
 mod resume;

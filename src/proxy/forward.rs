@@ -3,6 +3,7 @@
 
 use super::events::{shown, Journal};
 use super::ProxyError;
+use crate::client::get::{read_limited, BodyError};
 use axum::body::Bytes;
 use axum::http::header::{self, HeaderMap};
 use axum::http::Method;
@@ -131,23 +132,17 @@ impl Forwarder {
             .map_err(|e| self.reason(&e, "waiting for the answer", 0))
     }
 
-    /// Reads the body of `response`, up to `limit` bytes.
+    /// Reads the body of `response`, up to `limit` bytes (the client's reader).
     pub async fn hold(
         &self,
         response: &mut reqwest::Response,
         limit: usize,
     ) -> Result<Held, String> {
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    body.extend_from_slice(&chunk);
-                    if body.len() > limit {
-                        return Ok(Held::Prefix(Bytes::from(body)));
-                    }
-                }
-                Ok(None) => return Ok(Held::Whole(Bytes::from(body))),
-                Err(e) => return Err(self.reason(&e, "reading the body", body.len())),
+        match read_limited(response, limit).await {
+            Ok(body) if body.len() > limit => Ok(Held::Prefix(Bytes::from(body))),
+            Ok(body) => Ok(Held::Whole(Bytes::from(body))),
+            Err(BodyError { source, partial }) => {
+                Err(self.reason(&source, "reading the body", partial.len()))
             }
         }
     }
