@@ -840,6 +840,31 @@ mod faults {
     }
 
     #[tokio::test]
+    async fn an_answer_too_large_to_validate_is_passed_on_whole_with_a_warning() {
+        let upstream = Server::start().await;
+        let body = envelope(150, &json!({"padding": "p".repeat(4000)}));
+        upstream.script(TASK_PATH, vec![Step::json(200, body.clone())]);
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            max_bytes: 1024,
+            fail_on_violation: true,
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut events = proxy.events();
+        let through = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
+        assert_eq!((through.status, through.body), (200, body.into_bytes()));
+        match drain(&mut events).as_slice() {
+            [ProxyEvent::Warning { message, .. }] => {
+                assert!(message.contains("larger than 1024 bytes"), "{message}");
+            }
+            other => panic!("expected one warning, found {other:?}"),
+        }
+        let report = proxy.shutdown().await;
+        assert_eq!((report.summary.checked, report.warnings), (0, 1));
+    }
+
+    #[tokio::test]
     async fn an_unreachable_upstream_gives_a_502() {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
         let base = format!("http://{}", closed.local_addr().expect("an address"));
