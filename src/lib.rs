@@ -39,6 +39,9 @@ pub mod mock;
 pub mod model;
 mod number;
 pub mod openapi;
+#[cfg(feature = "proxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+pub mod proxy;
 pub mod redact;
 mod report;
 mod rules;

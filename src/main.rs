@@ -1,5 +1,5 @@
 //! `foxapi-contract`: validate FoxAPI responses against the contract, print its schemas,
-//! talk to the task endpoint, and serve a mock FoxAPI.
+//! talk to the task endpoint, serve a mock FoxAPI, and proxy the real one.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +36,9 @@ enum Command {
     },
     /// Serve a mock FoxAPI on a loopback address, from fixtures and scripted lifecycles.
     Serve(cli::serve::ServeArgs),
+    /// Forward an application's FoxAPI traffic, holding every answer to the contract; record
+    /// it as cassettes and fixtures, or replay a recording offline.
+    Proxy(cli::proxy::ProxyArgs),
 }
 
 /// Parsing a response is mostly allocation; mimalloc makes that a third cheaper than the
@@ -62,5 +65,6 @@ fn main() -> ExitCode {
         } => cli::task::run_task(connection, command),
         Command::Record { connection, args } => cli::task::run_record(connection, args),
         Command::Serve(args) => cli::serve::run(args),
+        Command::Proxy(args) => cli::proxy::run(args),
     }
 }

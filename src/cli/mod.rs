@@ -2,6 +2,7 @@
 
 pub mod format;
 pub mod progress;
+pub mod proxy;
 pub mod schema;
 pub mod secret;
 pub mod serve;

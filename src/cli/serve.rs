@@ -198,16 +198,7 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
         fixtures.display(),
         server.skipped().len()
     );
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) =
-        writeln!(stdout, "listening on {}", server.base_url()).and_then(|()| stdout.flush())
-    {
-        eprintln!(
-            "warning: cannot print the address to stdout ({e}); listening on {}",
-            server.base_url()
-        );
-    }
-    drop(stdout);
+    print_listening(server.base_url());
     stop_signal().await;
     match server.shutdown().await {
         Ok(()) => ExitCode::SUCCESS,
@@ -218,9 +209,18 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
     }
 }
 
+/// Prints `listening on BASE_URL`, the one line of stdout, flushed; on stderr when stdout
+/// cannot take it.
+pub(super) fn print_listening(base_url: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "listening on {base_url}").and_then(|()| stdout.flush()) {
+        eprintln!("warning: cannot print the address to stdout ({e}); listening on {base_url}");
+    }
+}
+
 /// Resolves on Ctrl-C or (on Unix) SIGTERM. A signal that cannot be listened to is left out
 /// rather than taken as a stop.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             eprintln!("warning: cannot listen for Ctrl-C: {e}");

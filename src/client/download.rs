@@ -60,7 +60,7 @@ pub struct Downloaded {
 
 /// `text` made safe as a file or folder name: ASCII letters, digits, `-`, `_` and `.` kept,
 /// anything else `_`, no leading dot, at most 120 characters; `fallback` when nothing is left.
-pub(super) fn safe_name(text: &str, fallback: &str) -> String {
+pub(crate) fn safe_name(text: &str, fallback: &str) -> String {
     let name: String = text
         .chars()
         .map(|c| {

@@ -27,14 +27,14 @@ pub struct FetchedTask {
 }
 
 /// The part of a body read before a failure.
-pub(super) struct BodyError {
-    pub(super) source: reqwest::Error,
-    pub(super) partial: Vec<u8>,
+pub(crate) struct BodyError {
+    pub(crate) source: reqwest::Error,
+    pub(crate) partial: Vec<u8>,
 }
 
 /// Reads a body chunk by chunk, stopping once it holds more than `limit` bytes (so a caller
 /// can tell "too large" from "exactly the limit").
-pub(super) async fn read_limited(
+pub(crate) async fn read_limited(
     response: &mut reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {

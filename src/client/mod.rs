@@ -50,11 +50,11 @@
 //! ```
 
 mod config;
-mod download;
+pub(crate) mod download;
 mod error;
-mod get;
+pub(crate) mod get;
 mod record;
-mod redact;
+pub(crate) mod redact;
 mod resume;
 mod wait;
 

@@ -25,14 +25,14 @@
 //! # }
 //! ```
 
-mod answer;
+pub(crate) mod answer;
 mod app;
 mod auth;
 mod catalogue;
 mod clock;
 mod connection;
 mod faults;
-mod files;
+pub(crate) mod files;
 mod lifecycle;
 mod routes;
 mod scenario;

@@ -1,0 +1,266 @@
+//! What the proxy does with one request: read it (within `max_bytes`), get the answer (from
+//! the upstream or the recording), hold it to the contract, record it, and send it on
+//! unchanged (or a 502 naming the violation, with `fail_on_violation`).
+
+use super::cassette::Seen;
+use super::events::{shown, Journal};
+use super::forward::{self, end_to_end, Forwarder, Held};
+use super::inspect::{inspect, Check, Route};
+use super::record::Recorder;
+use super::refusal;
+use super::replay::Replay;
+use super::FILES_ROUTE;
+use crate::secret::ApiKey;
+use crate::Contract;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use futures_util::StreamExt;
+use std::sync::Arc;
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub contract: Contract,
+    pub strict: bool,
+    pub fail_on_violation: bool,
+    pub max_bytes: usize,
+    pub journal: Arc<Journal>,
+    pub upstream: Option<Forwarder>,
+    pub recorder: Option<Recorder>,
+    pub replay: Option<Replay>,
+    /// The proxy's own base URL, for the result URLs replay rewrites.
+    pub base_url: String,
+}
+
+/// The router: every method on every path goes to [`handle`].
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+/// Reads a request body of at most `limit` bytes: `Ok(None)` when it is larger.
+async fn read_body(body: Body, limit: usize) -> Result<Option<Bytes>, String> {
+    let mut stream = body.into_data_stream();
+    let mut read = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        if read.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        read.extend_from_slice(&chunk);
+    }
+    Ok(Some(Bytes::from(read)))
+}
+
+/// The API key of an `Authorization: Bearer` header, when it is one long enough to find.
+fn keys_of(headers: &HeaderMap) -> Vec<ApiKey> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .and_then(|(_, token)| ApiKey::new(token).ok())
+        .into_iter()
+        .collect()
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    shared.journal.answered();
+    let (parts, body) = request.into_parts();
+    let method = parts.method;
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let label = shown(&format!("{method} {path}"));
+    if let Some(replay) = &shared.replay {
+        if path.starts_with(FILES_ROUTE) {
+            return match replay.file(&path) {
+                Some(file) => send(StatusCode::OK, file.headers, Body::from(file.body)),
+                None => refusal::not_recorded(&label, &replay.shown_dir),
+            };
+        }
+    }
+    let too_large = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        .is_some_and(|n| n > shared.max_bytes as u64);
+    if too_large {
+        return refusal::too_large(&label, shared.max_bytes);
+    }
+    let request_body = match read_body(body, shared.max_bytes).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return refusal::too_large(&label, shared.max_bytes),
+        Err(e) => {
+            return crate::mock::answer::Answer::error(
+                StatusCode::BAD_REQUEST,
+                crate::ErrorType::InvalidRequestError,
+                format!(
+                    "foxapi-contract proxy: {label}: expected a readable request body, found {}",
+                    shown(&e)
+                ),
+            )
+            .into_response()
+        }
+    };
+    let keys = keys_of(&parts.headers);
+    let route = Route::of(&method, &path);
+    let exchange = Exchange {
+        method: &method,
+        path: &path,
+        query: query.as_deref(),
+        headers: &parts.headers,
+        body: &request_body,
+        keys: &keys,
+        route,
+        label: &label,
+    };
+    if let Some(replay) = &shared.replay {
+        match replay.answer(&method, &path, &shared.base_url) {
+            Some(recorded) => {
+                let status =
+                    StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::BAD_GATEWAY);
+                shared.held(
+                    &exchange,
+                    status,
+                    recorded.headers,
+                    Bytes::from(recorded.body),
+                )
+            }
+            None => refusal::not_recorded(&label, &replay.shown_dir),
+        }
+    } else if let Some(upstream) = &shared.upstream {
+        match shared
+            .forward(upstream, &exchange, request_body.clone())
+            .await
+        {
+            Ok(answer) => answer,
+            Err(reason) => {
+                shared.journal.fault(&label, &reason);
+                refusal::upstream_fault(&label, &reason)
+            }
+        }
+    } else {
+        refusal::upstream_fault(&label, "no upstream to forward to")
+    }
+}
+
+/// One request, read.
+struct Exchange<'a> {
+    method: &'a Method,
+    path: &'a str,
+    query: Option<&'a str>,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+    keys: &'a [ApiKey],
+    route: Route<'a>,
+    /// `METHOD /path`, as messages show it.
+    label: &'a str,
+}
+
+impl Shared {
+    /// Forwards the exchange and handles the upstream's answer; `Err` is why the upstream
+    /// failed.
+    async fn forward(
+        &self,
+        upstream: &Forwarder,
+        exchange: &Exchange<'_>,
+        body: Bytes,
+    ) -> Result<Response, String> {
+        let target = match exchange.query {
+            Some(query) => format!("{}?{query}", exchange.path),
+            None => exchange.path.to_string(),
+        };
+        let mut response = upstream
+            .send(exchange.method.clone(), &target, exchange.headers, body)
+            .await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let check = Check::of(exchange.method, exchange.route, status.as_u16());
+        if check == Check::Nothing && self.recorder.is_none() {
+            let body = forward::stream(
+                Bytes::new(),
+                response,
+                Arc::clone(&self.journal),
+                exchange.label.to_string(),
+            );
+            return Ok(send(status, headers, body));
+        }
+        match upstream.hold(&mut response, self.max_bytes).await? {
+            Held::Whole(bytes) => Ok(self.held(exchange, status, headers, bytes)),
+            Held::Prefix(prefix) => {
+                self.journal.warn(
+                    exchange.label,
+                    &format!(
+                        "the answer ({status}) is larger than {} bytes (--max-bytes): passed on without validating{}",
+                        self.max_bytes,
+                        if self.recorder.is_some() { " or recording its body" } else { "" }
+                    ),
+                );
+                self.record(exchange, status, &headers, None);
+                let body = forward::stream(
+                    prefix,
+                    response,
+                    Arc::clone(&self.journal),
+                    exchange.label.to_string(),
+                );
+                Ok(send(status, headers, body))
+            }
+        }
+    }
+
+    /// An answer read whole: held to the contract, recorded, and sent on (or, with
+    /// `fail_on_violation`, replaced by a 502 naming the violation).
+    fn held(
+        &self,
+        exchange: &Exchange<'_>,
+        status: StatusCode,
+        headers: HeaderMap,
+        bytes: Bytes,
+    ) -> Response {
+        let check = Check::of(exchange.method, exchange.route, status.as_u16());
+        let violation = inspect(&self.contract, check, &bytes, exchange.keys, self.strict)
+            .and_then(|report| {
+                let label = format!("{} -> {}", exchange.label, status.as_u16());
+                self.journal.checked(&label, status.as_u16(), report)
+            });
+        self.record(exchange, status, &headers, Some(&bytes));
+        match violation {
+            Some(violation) if self.fail_on_violation => refusal::violation(&violation),
+            _ => send(status, headers, Body::from(bytes)),
+        }
+    }
+
+    /// Records the exchange, when recording.
+    fn record(
+        &self,
+        exchange: &Exchange<'_>,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Option<&[u8]>,
+    ) {
+        let Some(recorder) = &self.recorder else {
+            return;
+        };
+        let seen = Seen {
+            method: exchange.method.as_str(),
+            path: exchange.path,
+            query: exchange.query,
+            request_headers: exchange.headers,
+            request_body: exchange.body,
+            status: status.as_u16(),
+            response_headers: headers,
+            response_body: body,
+            keys: exchange.keys,
+        };
+        recorder.record(&seen, exchange.route, &self.journal, exchange.label);
+    }
+}
+
+/// The response: `status`, the end-to-end headers, `body`.
+fn send(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = end_to_end(&headers);
+    response
+}

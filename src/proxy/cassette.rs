@@ -1,0 +1,332 @@
+//! The cassette: one recorded exchange, one JSON file. Secrets are removed as it is made,
+//! before anything touches the disk: the `Authorization` header is kept only as
+//! `Bearer REDACTED`, cookies are not kept, every echo of the key the request carried is
+//! taken out, and the secrets of signed URLs (in the path, the query, header values and
+//! bodies) are masked ([`crate::redact`]).
+
+use crate::redact::{mask_urls, REDACTED};
+use crate::secret::ApiKey;
+use crate::untrusted::printable;
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The version of the cassette format written.
+const VERSION: u32 = 1;
+
+/// Response headers a cassette keeps (any case); `x-ratelimit-*` too. Everything else, and
+/// `set-cookie` above all, is left out.
+const KEPT_RESPONSE_HEADERS: &[&str] = &[
+    "content-type",
+    "content-encoding",
+    "retry-after",
+    "location",
+    "etag",
+    "last-modified",
+    "x-request-id",
+    "request-id",
+];
+
+/// Request headers a cassette keeps; `authorization` is kept as `Bearer REDACTED`.
+const KEPT_REQUEST_HEADERS: &[&str] = &["content-type", "accept", "x-request-id"];
+
+/// One recorded exchange.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Cassette {
+    /// The format version (1).
+    pub version: u32,
+    /// When it was recorded, in Unix milliseconds: replay orders exchanges by it.
+    pub recorded_ms: u64,
+    /// The request as the application sent it, secrets removed.
+    pub request: CassetteRequest,
+    /// The upstream's answer, secrets removed.
+    pub response: CassetteResponse,
+}
+
+/// The request of a [`Cassette`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CassetteRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, as sent (signed-URL secrets masked).
+    pub path: String,
+    /// The query, if any (secrets masked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The headers that matter, names in lower case.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The body.
+    pub body: CassetteBody,
+}
+
+/// The response of a [`Cassette`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CassetteResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers that matter (content type, `Retry-After`, `Location`, request ids),
+    /// names in lower case.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The body.
+    pub body: CassetteBody,
+}
+
+/// A recorded body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CassetteBody {
+    /// No body.
+    Empty,
+    /// A JSON body, as a value (replay sends it compact).
+    Json(Value),
+    /// A UTF-8 body that is not JSON.
+    Text(String),
+    /// A body not kept, and why (too large, not text).
+    Omitted(String),
+}
+
+impl CassetteBody {
+    /// The body of `bytes` with its secrets removed; `None` means it was not held.
+    fn of(bytes: Option<&[u8]>, keys: &[ApiKey]) -> CassetteBody {
+        let Some(bytes) = bytes else {
+            return CassetteBody::Omitted(
+                "larger than the proxy holds (--max-bytes): passed on, not recorded".into(),
+            );
+        };
+        if bytes.is_empty() {
+            return CassetteBody::Empty;
+        }
+        if let Ok(mut value) = serde_json::from_slice::<Value>(bytes) {
+            crate::client::redact::json(&mut value, None);
+            for key in keys {
+                key.remove_echoes(&mut value);
+            }
+            return CassetteBody::Json(value);
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => CassetteBody::Text(scrub(text, keys)),
+            Err(_) => CassetteBody::Omitted(format!("{} bytes that are not text", bytes.len())),
+        }
+    }
+
+    /// The bytes replay sends.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            CassetteBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+            CassetteBody::Text(text) => text.clone().into_bytes(),
+            CassetteBody::Empty | CassetteBody::Omitted(_) => Vec::new(),
+        }
+    }
+}
+
+/// `text` with the echoes of `keys` and the secrets of its URLs taken out.
+pub(crate) fn scrub(text: &str, keys: &[ApiKey]) -> String {
+    let mut text = Cow::Borrowed(text);
+    for key in keys {
+        if let Cow::Owned(bytes) = key.remove_echoes_bytes(text.as_bytes()) {
+            text = Cow::Owned(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    mask_urls(&text).into_owned()
+}
+
+/// The headers of `headers` named in `kept` (or starting `x-ratelimit-` when `rate_limits`),
+/// secrets removed.
+fn kept(
+    headers: &HeaderMap,
+    kept: &[&str],
+    rate_limits: bool,
+    keys: &[ApiKey],
+) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            kept.contains(&name) || (rate_limits && name.starts_with("x-ratelimit-"))
+        })
+        .filter_map(|(name, value)| Some((name.to_string(), scrub(value.to_str().ok()?, keys))))
+        .collect()
+}
+
+/// One exchange as the proxy saw it, to be recorded.
+pub(crate) struct Seen<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub request_headers: &'a HeaderMap,
+    pub request_body: &'a [u8],
+    pub status: u16,
+    pub response_headers: &'a HeaderMap,
+    /// `None` when the body was too large to hold.
+    pub response_body: Option<&'a [u8]>,
+    /// The keys the request carried.
+    pub keys: &'a [ApiKey],
+}
+
+impl Cassette {
+    /// The cassette of an exchange, every secret removed.
+    pub(crate) fn of(seen: &Seen<'_>, recorded_ms: u64) -> Cassette {
+        let keys = seen.keys;
+        let mut request_headers = kept(seen.request_headers, KEPT_REQUEST_HEADERS, false, keys);
+        if let Some(auth) = seen.request_headers.get(axum::http::header::AUTHORIZATION) {
+            let scheme = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.split_once(' '))
+                .map(|(scheme, _)| scheme)
+                .filter(|s| s.eq_ignore_ascii_case("bearer"))
+                .unwrap_or("");
+            let shown = if scheme.is_empty() {
+                REDACTED.to_string()
+            } else {
+                format!("{scheme} {REDACTED}")
+            };
+            request_headers.insert("authorization".into(), shown);
+        }
+        let query = seen.query.map(|q| {
+            let masked = scrub(&format!("?{q}"), keys);
+            masked[1..].to_string()
+        });
+        Cassette {
+            version: VERSION,
+            recorded_ms,
+            request: CassetteRequest {
+                method: seen.method.to_string(),
+                path: scrub(seen.path, keys),
+                query,
+                headers: request_headers,
+                body: CassetteBody::of(Some(seen.request_body), keys),
+            },
+            response: CassetteResponse {
+                status: seen.status,
+                headers: kept(seen.response_headers, KEPT_RESPONSE_HEADERS, true, keys),
+                body: CassetteBody::of(seen.response_body, keys),
+            },
+        }
+    }
+
+    /// Reads the cassette at `path`, or says why it cannot be one.
+    pub fn read(path: &Path) -> Result<Cassette, Corrupt> {
+        let corrupt = |reason: String| Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| corrupt(format!("cannot be read: {e}")))?;
+        let cassette: Cassette = serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(format!("expected a cassette (JSON), found {e}")))?;
+        if cassette.version != VERSION {
+            return Err(corrupt(format!(
+                "expected cassette format version {VERSION}, found {}",
+                cassette.version
+            )));
+        }
+        Ok(cassette)
+    }
+}
+
+/// A cassette file that replay cannot use; the others still replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Corrupt {
+    /// The file.
+    pub path: PathBuf,
+    /// Why: unreadable, not JSON, not a cassette.
+    pub reason: String,
+}
+
+impl fmt::Display for Corrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            printable(&self.path.to_string_lossy()),
+            printable(&self.reason)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn secrets_never_reach_a_cassette() {
+        let key = ApiKey::new("sk-cassette-secret-1").expect("a key");
+        let mut request_headers = HeaderMap::new();
+        request_headers.insert(
+            "authorization",
+            HeaderValue::from_static("Bearer sk-cassette-secret-1"),
+        );
+        request_headers.insert("cookie", HeaderValue::from_static("session=c00kie"));
+        let mut response_headers = HeaderMap::new();
+        response_headers.insert("set-cookie", HeaderValue::from_static("session=c00kie"));
+        response_headers.insert(
+            "location",
+            HeaderValue::from_static("https://cdn.example/v.mp4?X-Amz-Signature=s1gnature"),
+        );
+        response_headers.insert("x-ratelimit-remaining", HeaderValue::from_static("9"));
+        let body = br#"{"error":{"message":"bad key sk-cassette-secret-1","type":"authentication_error","url":"https://c/x?token=t0ken"}}"#;
+        let seen = Seen {
+            method: "GET",
+            path: "/v1/tasks/t",
+            query: Some("sync_upstream=true&token=qu3ry"),
+            request_headers: &request_headers,
+            request_body: b"",
+            status: 401,
+            response_headers: &response_headers,
+            response_body: Some(body),
+            keys: std::slice::from_ref(&key),
+        };
+        let cassette = Cassette::of(&seen, 1);
+        let text = serde_json::to_string(&cassette).expect("serialises");
+        for secret in [
+            "sk-cassette-secret-1",
+            "c00kie",
+            "s1gnature",
+            "t0ken",
+            "qu3ry",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(
+            cassette
+                .request
+                .headers
+                .get("authorization")
+                .map(String::as_str),
+            Some("Bearer REDACTED")
+        );
+        assert_eq!(
+            cassette.request.query.as_deref(),
+            Some("sync_upstream=true&token=REDACTED")
+        );
+        assert!(cassette
+            .response
+            .headers
+            .contains_key("x-ratelimit-remaining"));
+    }
+
+    #[test]
+    fn a_file_that_is_no_cassette_is_corrupt_and_named() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let path = dir.path().join("0001-GET-200.json");
+        std::fs::write(&path, "{\"version\": 1, \"trunc").expect("a file");
+        let corrupt = Cassette::read(&path).expect_err("corrupt");
+        assert_eq!(corrupt.path, path);
+        assert!(
+            corrupt.to_string().contains("0001-GET-200.json"),
+            "{corrupt}"
+        );
+    }
+}

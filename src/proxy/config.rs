@@ -1,0 +1,68 @@
+//! How a [`super::Proxy`] starts: [`ProxyConfig`] and its [`Mode`].
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The path under which the proxy serves recorded result files in replay. No FoxAPI route
+/// starts with it, so it never hides one.
+pub const FILES_ROUTE: &str = "/__foxapi-proxy/files";
+
+/// What the proxy does with the traffic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mode {
+    /// Forward, validate, answer unchanged.
+    #[default]
+    PassThrough,
+    /// As pass-through, and write every exchange to this directory.
+    Record(PathBuf),
+    /// Serve this recorded directory; no upstream is called.
+    Replay(PathBuf),
+}
+
+/// How a [`super::Proxy`] starts. Build it as `ProxyConfig { .., ..ProxyConfig::default() }`,
+/// as [`crate::mock::MockConfig`], so a setting added later breaks no caller.
+#[derive(Clone, Debug)]
+pub struct ProxyConfig {
+    /// Where to listen: a loopback address; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// The FoxAPI base URL requests are forwarded to (`https://api.foxapi.cc`); needed by
+    /// pass-through and record, ignored by replay.
+    pub upstream: Option<String>,
+    /// Pass-through, record or replay.
+    pub mode: Mode,
+    /// Hold answers to the strict contract: warnings (drift) count as violations.
+    pub strict: bool,
+    /// Answer a violating answer with a 502 and a section 4 body naming the violation,
+    /// instead of passing it on.
+    pub fail_on_violation: bool,
+    /// The largest request body accepted (a larger one gets a 413), and the largest answer
+    /// held to validate or record it (a larger one is passed on unvalidated, with a warning).
+    pub max_bytes: usize,
+    /// The largest result file downloaded while recording; larger ones are left out.
+    pub max_file_bytes: u64,
+    /// How long connecting to the upstream may take.
+    pub connect_timeout: Duration,
+    /// How long one exchange with the upstream may take, body included; then the application
+    /// gets a 502.
+    pub upstream_timeout: Duration,
+}
+
+impl Default for ProxyConfig {
+    /// `127.0.0.1:0`, no upstream, pass-through, not strict, violations passed on, bodies up
+    /// to 16 MiB, result files up to 1 GiB, 10 s to connect, 120 s per exchange.
+    fn default() -> Self {
+        ProxyConfig {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            upstream: None,
+            mode: Mode::PassThrough,
+            strict: false,
+            fail_on_violation: false,
+            max_bytes: 16 * 1024 * 1024,
+            max_file_bytes: 1024 * 1024 * 1024,
+            connect_timeout: Duration::from_secs(10),
+            upstream_timeout: Duration::from_secs(120),
+        }
+    }
+}

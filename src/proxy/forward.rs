@@ -1,0 +1,275 @@
+//! The call to the upstream: the request as the application sent it, less the hop-by-hop
+//! headers, to the upstream base URL; the answer held (to validate or record it) or streamed.
+
+use super::events::{shown, Journal};
+use super::ProxyError;
+use crate::client::get::{read_limited, BodyError};
+use axum::body::Bytes;
+use axum::http::header::{self, HeaderMap};
+use axum::http::Method;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Headers that belong to one connection, not to the exchange (RFC 9110 section 7.6.1), and
+/// the ones the proxy sets itself: never forwarded either way.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+/// `headers` without the hop-by-hop ones, and without those the `Connection` header names.
+pub(crate) fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+    let named: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    let mut kept = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name_text = name.as_str();
+        if HOP_BY_HOP.contains(&name_text) || named.iter().any(|n| n == name_text) {
+            continue;
+        }
+        kept.append(name.clone(), value.clone());
+    }
+    kept
+}
+
+/// The upstream and the HTTP client that calls it.
+#[derive(Debug)]
+pub(crate) struct Forwarder {
+    api: reqwest::Client,
+    /// The base URL without a trailing slash, such as `https://api.foxapi.cc`.
+    base: String,
+    timeout: Duration,
+}
+
+/// An answer body read for validation or recording.
+pub(crate) enum Held {
+    /// The whole body.
+    Whole(Bytes),
+    /// More than the limit: the part read; the rest is still in the response.
+    Prefix(Bytes),
+}
+
+/// The base URL, checked: absolute http(s), no query, fragment, user or password; without its
+/// trailing slash.
+fn upstream_base(text: &str) -> Result<String, ProxyError> {
+    let refused = || ProxyError::Upstream { found: shown(text) };
+    let url = url::Url::parse(text.trim()).map_err(|_| refused())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.cannot_be_a_base()
+    {
+        return Err(refused());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// The HTTP clients' builder with what both share: no `Referer`, the connect timeout.
+pub(crate) fn http_client(connect_timeout: Duration) -> reqwest::ClientBuilder {
+    // reqwest is built without a crypto provider: ring's, once, as the client module does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .referer(false)
+}
+
+impl Forwarder {
+    /// A forwarder to `upstream`.
+    pub fn new(
+        upstream: &str,
+        connect_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Forwarder, ProxyError> {
+        let base = upstream_base(upstream)?;
+        let api = http_client(connect_timeout)
+            // A redirect is the application's to follow (or not), with its own key.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ProxyError::Client(e.without_url().to_string()))?;
+        Ok(Forwarder { api, base, timeout })
+    }
+
+    /// The base URL, secrets masked.
+    pub fn shown_base(&self) -> String {
+        shown(&self.base)
+    }
+
+    /// Sends the request upstream; the answer's head, or why there is none.
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<reqwest::Response, String> {
+        let mut headers = end_to_end(headers);
+        // Identity bodies, so the proxy can read what it validates.
+        headers.remove(header::ACCEPT_ENCODING);
+        let url = format!("{}{path_and_query}", self.base);
+        self.api
+            .request(method, url)
+            .headers(headers)
+            .body(body)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| self.reason(&e, "waiting for the answer", 0))
+    }
+
+    /// Reads the body of `response`, up to `limit` bytes (the client's reader).
+    pub async fn hold(
+        &self,
+        response: &mut reqwest::Response,
+        limit: usize,
+    ) -> Result<Held, String> {
+        match read_limited(response, limit).await {
+            Ok(body) if body.len() > limit => Ok(Held::Prefix(Bytes::from(body))),
+            Ok(body) => Ok(Held::Whole(Bytes::from(body))),
+            Err(BodyError { source, partial }) => {
+                Err(self.reason(&source, "reading the body", partial.len()))
+            }
+        }
+    }
+
+    /// What went wrong, said as expected and found, without the URL.
+    pub fn reason(&self, error: &reqwest::Error, during: &str, read: usize) -> String {
+        let base = self.shown_base();
+        let mut chain = String::new();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        if error.is_timeout() {
+            format!(
+                "expected the upstream {base} to answer within {} s, found it still {during} (timed out after {read} bytes of body)",
+                self.timeout.as_secs_f64()
+            )
+        } else if error.is_connect() {
+            format!("expected to connect to the upstream {base}, found the connection refused or failing{chain}")
+        } else if error.is_body() || error.is_decode() {
+            format!("expected a whole answer from the upstream {base}, found the body cut short after {read} bytes{chain}")
+        } else {
+            format!("expected an answer from the upstream {base}, found the connection failing while {during}{chain}")
+        }
+    }
+}
+
+/// The body the application gets: `prefix` (already read), then the rest of `response` as
+/// it comes. A failure midway cuts the application's answer the same way, and is reported.
+pub(crate) fn stream(
+    prefix: Bytes,
+    response: reqwest::Response,
+    journal: Arc<Journal>,
+    exchange: String,
+) -> axum::body::Body {
+    struct State {
+        prefix: Option<Bytes>,
+        response: Option<reqwest::Response>,
+        sent: usize,
+        journal: Arc<Journal>,
+        exchange: String,
+    }
+    let state = State {
+        prefix: Some(prefix).filter(|p| !p.is_empty()),
+        response: Some(response),
+        sent: 0,
+        journal,
+        exchange,
+    };
+    let chunks = futures_util::stream::unfold(state, |mut state| async move {
+        if let Some(prefix) = state.prefix.take() {
+            state.sent += prefix.len();
+            return Some((Ok(prefix), state));
+        }
+        let response = state.response.as_mut()?;
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                state.sent += chunk.len();
+                Some((Ok(chunk), state))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                state.response = None;
+                let message = format!(
+                    "the upstream's body failed after {} bytes ({}); the application's answer was cut there too",
+                    state.sent,
+                    e.without_url()
+                );
+                state.journal.warn(&state.exchange, &message);
+                Some((Err(std::io::Error::other(message)), state))
+            }
+        }
+    });
+    axum::body::Body::from_stream(chunks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderName, HeaderValue};
+
+    #[test]
+    fn hop_by_hop_headers_and_those_connection_names_are_not_forwarded() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("connection", "keep-alive, x-hop"),
+            ("keep-alive", "timeout=5"),
+            ("x-hop", "1"),
+            ("te", "trailers"),
+            ("proxy-authorization", "Basic x"),
+            ("host", "proxy.local"),
+            ("authorization", "Bearer sk-kept-123"),
+            ("content-type", "application/json"),
+        ] {
+            headers.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let kept = end_to_end(&headers);
+        let names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(kept.contains_key("authorization") && kept.contains_key("content-type"));
+    }
+
+    #[test]
+    fn upstreams_are_absolute_http_urls_without_secrets() {
+        assert_eq!(
+            upstream_base("http://127.0.0.1:9/").ok().as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        assert_eq!(
+            upstream_base("https://h.example/api/").ok().as_deref(),
+            Some("https://h.example/api")
+        );
+        for bad in [
+            "",
+            "h.example",
+            "ftp://h",
+            "https://h/?x=1",
+            "https://u:pw-s3cret@h/",
+        ] {
+            let error = upstream_base(bad).expect_err(bad).to_string();
+            assert!(error.starts_with("upstream: expected"), "{error}");
+            assert!(!error.contains("pw-s3cret"), "{error}");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Which answers are held to the contract, and how: the task envelope for `GET
+//! /v1/tasks/{id}` and the submit routes' 2xx answers (spec section 2), the section 4 error
+//! body for every other non-2xx answer; result files and streams are not validated.
+
+use crate::report::{Issue, Report, Rule};
+use crate::secret::ApiKey;
+use crate::Contract;
+use axum::http::Method;
+use std::borrow::Cow;
+
+/// What a request is, as far as the task API goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route<'a> {
+    /// `GET /v1/tasks/{id}`: a poll of task `id` (the path segment as sent).
+    Poll(&'a str),
+    /// `POST /v1/{kind}/generations`: a submission.
+    Submit,
+    /// Anything else.
+    Other,
+}
+
+impl<'a> Route<'a> {
+    /// The route of `method` on `path` (without query).
+    pub fn of(method: &Method, path: &'a str) -> Route<'a> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match (method, segments.as_slice()) {
+            (&Method::GET, ["v1", "tasks", id]) if !id.is_empty() => Route::Poll(id),
+            (&Method::POST, ["v1", kind, "generations"]) if !kind.is_empty() => Route::Submit,
+            _ => Route::Other,
+        }
+    }
+
+    /// Whether a 2xx answer of this route is a task envelope.
+    pub fn answers_tasks(self) -> bool {
+        matches!(self, Route::Poll(_) | Route::Submit)
+    }
+}
+
+/// What an answer is held to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// The task envelope contract.
+    Envelope,
+    /// The section 4 error body.
+    ErrorBody,
+    /// Nothing: a result file, a stream, an answer without a body.
+    Nothing,
+}
+
+impl Check {
+    /// What the answer with `status` to `method` on `route` is held to.
+    pub fn of(method: &Method, route: Route<'_>, status: u16) -> Check {
+        if (200..300).contains(&status) {
+            if route.answers_tasks() {
+                Check::Envelope
+            } else {
+                Check::Nothing
+            }
+        } else if status == 304 || status < 200 || method == Method::HEAD {
+            Check::Nothing
+        } else {
+            Check::ErrorBody
+        }
+    }
+}
+
+/// The verdict on `body` (strict: warnings count as errors), after the echoes of the keys the
+/// request carried are taken out, so no quoted value shows one. `None` for [`Check::Nothing`].
+pub(crate) fn inspect(
+    contract: &Contract,
+    check: Check,
+    body: &[u8],
+    keys: &[ApiKey],
+    strict: bool,
+) -> Option<Report> {
+    let mut clean = Cow::Borrowed(body);
+    for key in keys {
+        if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&clean) {
+            clean = Cow::Owned(scrubbed);
+        }
+    }
+    let report = match check {
+        Check::Nothing => return None,
+        Check::Envelope => contract.validate(&clean),
+        Check::ErrorBody => match serde_json::from_slice::<serde_json::Value>(&clean) {
+            Ok(mut value) => {
+                for key in keys {
+                    key.remove_echoes(&mut value);
+                }
+                contract.validate_error_body(&value)
+            }
+            Err(e) => Report::refused(Issue::whole(
+                Rule::NotJson,
+                format!("expected a JSON error body (spec section 4), found {e}"),
+            )),
+        },
+    };
+    Some(if strict { report.into_strict() } else { report })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_routes_are_polls_and_submissions_and_nothing_else() {
+        assert_eq!(
+            Route::of(&Method::GET, "/v1/tasks/task-1"),
+            Route::Poll("task-1")
+        );
+        assert_eq!(
+            Route::of(&Method::POST, "/v1/videos/generations"),
+            Route::Submit
+        );
+        for (method, path) in [
+            (Method::GET, "/v1/tasks/"),
+            (Method::GET, "/v1/tasks/a/b"),
+            (Method::POST, "/v1/tasks/a"),
+            (Method::GET, "/files/t/0/a.png"),
+            (Method::GET, "/v1/videos/generations"),
+        ] {
+            assert_eq!(Route::of(&method, path), Route::Other, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn envelopes_of_task_routes_and_error_bodies_of_every_non_2xx_are_checked() {
+        let poll = Route::Poll("t");
+        assert_eq!(Check::of(&Method::GET, poll, 200), Check::Envelope);
+        assert_eq!(Check::of(&Method::GET, Route::Other, 200), Check::Nothing);
+        assert_eq!(Check::of(&Method::GET, Route::Other, 404), Check::ErrorBody);
+        assert_eq!(Check::of(&Method::GET, poll, 503), Check::ErrorBody);
+        assert_eq!(Check::of(&Method::HEAD, poll, 404), Check::Nothing);
+        assert_eq!(Check::of(&Method::GET, poll, 304), Check::Nothing);
+    }
+
+    #[test]
+    fn an_error_body_that_is_not_json_is_a_violation_and_echoes_of_the_key_are_not_quoted() {
+        let key = ApiKey::new("sk-inspect-secret-1").expect("a key");
+        let report = inspect(
+            Contract::global(),
+            Check::ErrorBody,
+            b"oops sk-inspect-secret-1",
+            std::slice::from_ref(&key),
+            false,
+        )
+        .expect("checked");
+        assert!(!report.is_valid());
+        let shown = format!("{report:?}");
+        assert!(!shown.contains("sk-inspect-secret-1"), "{shown}");
+        let good = inspect(
+            Contract::global(),
+            Check::ErrorBody,
+            br#"{"error":{"message":"no","type":"not_found"}}"#,
+            &[],
+            false,
+        );
+        assert!(good.is_some_and(|r| r.is_valid()));
+    }
+}

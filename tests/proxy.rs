@@ -1,0 +1,1046 @@
+//! The contract proxy (issue 14), in process between the crate's own client (or a plain HTTP
+//! client) and the mock FoxAPI, or a scripted upstream that breaks the contract or the
+//! connection. Every test asserts on answers, events, reports and files; never on durations.
+#![cfg(feature = "proxy")]
+
+mod support;
+
+use foxapi_contract::client::Client;
+use foxapi_contract::mock::{Lifecycle, MockConfig, MockServer};
+use foxapi_contract::proxy::{Cassette, Mode, Proxy, ProxyConfig, ProxyEvent, ProxyReport};
+use foxapi_contract::{ApiKey, Contract};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use support::{Server, Step};
+
+const KEY: &str = "sk-proxy-test-4f3e2d1c0b";
+/// A shipped fixture the mock serves.
+const FLUX: &str = "task-unified-1757165046-flux0015";
+const ID: &str = "task-unified-1757165031-uyujaw3d";
+const TASK_PATH: &str = "/v1/tasks/task-unified-1757165031-uyujaw3d";
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+}
+
+/// The mock FoxAPI with the shipped fixtures, the key, and submitted tasks done after two polls.
+async fn mock() -> MockServer {
+    MockServer::start(MockConfig {
+        fixtures: Some(fixtures()),
+        api_key: Some(ApiKey::new(KEY).expect("a key")),
+        lifecycle: Lifecycle::polls(2),
+        ..MockConfig::default()
+    })
+    .await
+    .expect("the mock starts")
+}
+
+async fn proxy(upstream: &str, mode: Mode) -> Proxy {
+    start(ProxyConfig {
+        upstream: Some(upstream.to_string()),
+        mode,
+        ..ProxyConfig::default()
+    })
+    .await
+}
+
+async fn start(config: ProxyConfig) -> Proxy {
+    Proxy::start(config).await.expect("the proxy starts")
+}
+
+/// A plain HTTP client: what an application under test would be.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+}
+
+/// The crate's own client, pointed at `base`.
+fn client(base: &str) -> Client {
+    Client::builder()
+        .api_key(ApiKey::new(KEY).expect("a key"))
+        .base_url(base)
+        .request_timeout(Duration::from_secs(20))
+        .build()
+        .expect("a client")
+}
+
+/// What an answer is, for comparing: status, the headers that matter, the body bytes.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    status: u16,
+    content_type: Option<String>,
+    retry_after: Option<String>,
+    request_id: Option<String>,
+    body: Vec<u8>,
+}
+
+async fn get(base: &str, path: &str, key: Option<&str>) -> Seen {
+    let mut request = http().get(format!("{base}{path}"));
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    seen(request.send().await.expect("an answer")).await
+}
+
+async fn seen(response: reqwest::Response) -> Seen {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Seen {
+        status: response.status().as_u16(),
+        content_type: header("content-type"),
+        retry_after: header("retry-after"),
+        request_id: header("x-request-id"),
+        body: response.bytes().await.expect("a body").to_vec(),
+    }
+}
+
+async fn submit(base: &str, model: &str) -> Seen {
+    let response = http()
+        .post(format!("{base}/v1/videos/generations"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": model}))
+        .send()
+        .await
+        .expect("an answer");
+    seen(response).await
+}
+
+fn json_of(seen: &Seen) -> Value {
+    serde_json::from_slice(&seen.body).expect("a JSON body")
+}
+
+/// A lip-sync task envelope with `progress` and these extra keys.
+fn envelope(progress: i64, extra: &Value) -> String {
+    let mut body = json!({
+        "id": ID, "object": "video.generation.task", "type": "video", "model": "lipsync-2",
+        "status": "processing", "progress": progress, "created": 1757165031, "results": null,
+        "error": null, "usage": {"credits_reserved": 5, "user_group": "default"}
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    body.to_string()
+}
+
+/// Asserts that `seen` is a section 4 error body (checked by the crate's own checker) with
+/// `status`, and returns its message.
+fn section4(seen: &Seen, status: u16) -> String {
+    assert_eq!(
+        seen.status,
+        status,
+        "{:?}",
+        String::from_utf8_lossy(&seen.body)
+    );
+    let body = json_of(seen);
+    let report = Contract::global().validate_error_body(&body);
+    assert!(
+        report.is_valid(),
+        "not a section 4 body: {report} in {body}"
+    );
+    body["error"]["message"]
+        .as_str()
+        .expect("a message")
+        .to_string()
+}
+
+/// Every event reported so far.
+fn drain(events: &mut tokio::sync::mpsc::UnboundedReceiver<ProxyEvent>) -> Vec<ProxyEvent> {
+    std::iter::from_fn(|| events.try_recv().ok()).collect()
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).expect("a directory").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+mod pass_through {
+    use super::*;
+
+    #[tokio::test]
+    async fn answers_are_byte_identical_to_the_upstreams() {
+        let mock = mock().await;
+        let proxy = proxy(mock.base_url(), Mode::PassThrough).await;
+        for (path, key) in [
+            (format!("/v1/tasks/{FLUX}"), Some(KEY)),
+            (format!("/v1/tasks/{FLUX}?sync_upstream=true"), Some(KEY)),
+            ("/v1/tasks/task-unknown-1".to_string(), Some(KEY)),
+            (format!("/v1/tasks/{FLUX}"), None),
+            ("/v2/nothing".to_string(), Some(KEY)),
+            // A result file: streamed through, not validated.
+            (format!("/files/{FLUX}/0/flux-0.png"), None),
+        ] {
+            let direct = get(mock.base_url(), &path, key).await;
+            let through = get(proxy.base_url(), &path, key).await;
+            assert_eq!(through, direct, "{path}");
+        }
+        let report = proxy.shutdown().await;
+        assert!(report.passed(), "{:?}", report.violations);
+        assert_eq!(report.summary.checked, 5, "the file is not validated");
+        mock.shutdown().await.expect("the mock stops");
+    }
+
+    #[tokio::test]
+    async fn headers_that_matter_come_back_and_hop_by_hop_ones_are_not_forwarded() {
+        let upstream = Server::start().await;
+        upstream.script(
+            TASK_PATH,
+            vec![Step::error(429, "rate_limit_error", "slow down")
+                .with_header("Retry-After", "7")
+                .with_header("X-Request-Id", "req-42")],
+        );
+        let proxy = proxy(&upstream.base(), Mode::PassThrough).await;
+        let direct = get(&upstream.base(), TASK_PATH, Some(KEY)).await;
+        let response = http()
+            .get(format!(
+                "{}{TASK_PATH}?sync_upstream=true",
+                proxy.base_url()
+            ))
+            .bearer_auth(KEY)
+            .header("Connection", "keep-alive, X-Hop")
+            .header("X-Hop", "1")
+            .header("Proxy-Authorization", "Basic cHJveHk6cGFzcw==")
+            .header("TE", "trailers")
+            .header("X-Kept", "yes")
+            .send()
+            .await
+            .expect("an answer");
+        let through = seen(response).await;
+        assert_eq!(through, direct);
+        assert_eq!(through.retry_after.as_deref(), Some("7"));
+        assert_eq!(through.request_id.as_deref(), Some("req-42"));
+        let received = upstream.received();
+        let forwarded = received.last().expect("a request reached the upstream");
+        assert_eq!(forwarded.query.as_deref(), Some("sync_upstream=true"));
+        assert_eq!(forwarded.header("x-kept"), Some("yes"));
+        assert_eq!(
+            forwarded.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
+        for gone in ["x-hop", "proxy-authorization", "te"] {
+            assert_eq!(forwarded.header(gone), None, "{gone} was forwarded");
+        }
+        let upstream_addr = upstream.base().trim_start_matches("http://").to_string();
+        assert_eq!(forwarded.header("host"), Some(upstream_addr.as_str()));
+        proxy.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn the_crates_client_waits_for_a_submitted_task_through_the_proxy() {
+        let mock = mock().await;
+        let proxy = proxy(mock.base_url(), Mode::PassThrough).await;
+        let submitted = json_of(&submit(proxy.base_url(), "seedance-2.0-text-to-video").await);
+        let id = submitted["id"].as_str().expect("an id");
+        let policy = foxapi_contract::client::WaitPolicy {
+            interval: Duration::from_millis(5),
+            ..Default::default()
+        };
+        let done = client(proxy.base_url())
+            .wait(id, &policy, |_| {})
+            .await
+            .expect("the task completes");
+        assert_eq!(done.parsed.task.id, id);
+        assert!(!done.parsed.results.is_empty());
+        let report = proxy.shutdown().await;
+        assert!(report.passed(), "{:?}", report.violations);
+        assert!(report.summary.checked >= 3, "{:?}", report.summary);
+        mock.shutdown().await.expect("the mock stops");
+    }
+}
+
+mod violations {
+    use super::*;
+
+    async fn breaking_upstream() -> Server {
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![Step::json(200, envelope(150, &json!({})))]);
+        upstream
+    }
+
+    #[tokio::test]
+    async fn a_task_answer_that_breaks_the_contract_is_passed_on_unchanged_and_reported() {
+        let upstream = breaking_upstream().await;
+        let proxy = proxy(&upstream.base(), Mode::PassThrough).await;
+        let mut events = proxy.events();
+        let direct = get(&upstream.base(), TASK_PATH, Some(KEY)).await;
+        let through = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
+        assert_eq!(through, direct, "the answer must pass unchanged");
+        let events = drain(&mut events);
+        let [ProxyEvent::Violation(violation)] = events.as_slice() else {
+            panic!("expected one violation, found {events:?}");
+        };
+        assert_eq!(violation.report.model.as_deref(), Some("lipsync-2"));
+        assert!(
+            violation
+                .report
+                .errors
+                .iter()
+                .any(|i| i.instance_path == "/progress"),
+            "{violation}"
+        );
+        let line = events[0].to_string();
+        assert!(
+            line.starts_with(&format!("violation: GET {TASK_PATH} -> 200"))
+                && line.contains("/progress"),
+            "{line}"
+        );
+        let report = proxy.shutdown().await;
+        assert_eq!(report.violations.len(), 1);
+        assert_eq!((report.summary.checked, report.summary.invalid), (1, 1));
+        assert!(!report.passed());
+    }
+
+    #[tokio::test]
+    async fn fail_on_violation_answers_502_with_a_section_4_body_naming_the_violation() {
+        let upstream = breaking_upstream().await;
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            fail_on_violation: true,
+            ..ProxyConfig::default()
+        })
+        .await;
+        let through = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
+        let message = section4(&through, 502);
+        assert!(
+            message.contains("/progress") && message.contains("lipsync-2"),
+            "{message}"
+        );
+        assert_eq!(json_of(&through)["error"]["code"], "contract_violation");
+        assert_eq!(proxy.shutdown().await.violations.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_non_2xx_answer_without_a_section_4_body_is_a_violation() {
+        let upstream = Server::start().await;
+        upstream.script(
+            TASK_PATH,
+            vec![Step::Reply {
+                status: 500,
+                headers: vec![("Content-Type".into(), "text/plain".into())],
+                body: b"upstream exploded".to_vec(),
+            }],
+        );
+        upstream.script(
+            "/v1/tasks/other",
+            vec![Step::json(500, r#"{"error": {"message": 7}}"#)],
+        );
+        let proxy = proxy(&upstream.base(), Mode::PassThrough).await;
+        let through = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
+        assert_eq!(
+            (through.status, through.body.as_slice()),
+            (500, &b"upstream exploded"[..])
+        );
+        get(proxy.base_url(), "/v1/tasks/other", Some(KEY)).await;
+        let report = proxy.shutdown().await;
+        assert_eq!(report.violations.len(), 2, "{:?}", report.violations);
+        assert!(report.violations[1]
+            .report
+            .errors
+            .iter()
+            .any(|i| i.instance_path.starts_with("/error")));
+    }
+
+    #[tokio::test]
+    async fn strict_makes_drift_a_violation() {
+        let upstream = Server::start().await;
+        upstream.script(
+            TASK_PATH,
+            vec![Step::json(200, envelope(40, &json!({"tint": "blue"})))],
+        );
+        for strict in [false, true] {
+            let proxy = start(ProxyConfig {
+                upstream: Some(upstream.base()),
+                strict,
+                ..ProxyConfig::default()
+            })
+            .await;
+            assert_eq!(
+                get(proxy.base_url(), TASK_PATH, Some(KEY)).await.status,
+                200
+            );
+            let report = proxy.shutdown().await;
+            assert_eq!(report.passed(), !strict, "strict {strict}");
+            assert_eq!(report.summary.checked, 1);
+        }
+    }
+}
+
+mod record_and_replay {
+    use super::*;
+
+    /// GETs task `id` until it is completed (at most 10 times): each body, in order.
+    async fn poll_to_the_end(base: &str, id: &str) -> Vec<Value> {
+        let mut bodies = Vec::new();
+        for _ in 0..10 {
+            let body = json_of(&get(base, &format!("/v1/tasks/{id}"), Some(KEY)).await);
+            let done = body["status"] == "completed";
+            bodies.push(body);
+            if done {
+                break;
+            }
+        }
+        bodies
+    }
+
+    fn statuses(bodies: &[Value]) -> Vec<String> {
+        bodies.iter().map(|b| b["status"].to_string()).collect()
+    }
+
+    /// Each file of `dir` by name, with its bytes.
+    fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        files_under(dir)
+            .into_iter()
+            .map(|p| {
+                let name = p
+                    .file_name()
+                    .expect("a name")
+                    .to_string_lossy()
+                    .into_owned();
+                (name, std::fs::read(&p).expect("readable"))
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn recording_then_replaying_gives_the_client_the_same_results() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let recording = dir.path().join("rec");
+        let (recorded_dl, replayed_dl) = (dir.path().join("a"), dir.path().join("b"));
+
+        let mock = mock().await;
+        let proxy = proxy(mock.base_url(), Mode::Record(recording.clone())).await;
+        let submitted = json_of(&submit(proxy.base_url(), "seedance-2.0-text-to-video").await);
+        let id = submitted["id"].as_str().expect("an id").to_string();
+        let polls = poll_to_the_end(proxy.base_url(), &id).await;
+        assert_eq!(
+            statuses(&polls),
+            ["\"pending\"", "\"processing\"", "\"completed\""]
+        );
+        let recorded = client(proxy.base_url())
+            .get_task(&id, false)
+            .await
+            .expect("the task");
+        client(proxy.base_url())
+            .download(&recorded.parsed, &recorded_dl)
+            .await
+            .expect("the results download");
+        let report = proxy.shutdown().await;
+        assert!(report.passed(), "{:?}", report.violations);
+        mock.shutdown().await.expect("the mock stops");
+
+        // The recording is a fixture set: `validate` passes it, the mock serves it.
+        let checked = foxapi_contract::harness::check_paths(&[recording.join("fixtures")])
+            .expect("the run starts");
+        assert!(checked.passed(), "{checked}");
+        let served = MockServer::start(MockConfig {
+            fixtures: Some(recording.join("fixtures")),
+            ..MockConfig::default()
+        })
+        .await
+        .expect("the mock starts from the recording");
+        assert_eq!(
+            served.peek(&id).map(|t| t["status"].clone()),
+            Some(json!("completed"))
+        );
+        served.shutdown().await.expect("the mock stops");
+
+        // Replay, with the upstream gone.
+        let replay = start(ProxyConfig {
+            mode: Mode::Replay(recording.clone()),
+            ..ProxyConfig::default()
+        })
+        .await;
+        assert!(replay.corrupt().is_empty(), "{:?}", replay.corrupt());
+        let again = json_of(&submit(replay.base_url(), "seedance-2.0-text-to-video").await);
+        assert_eq!(again, submitted);
+        let replayed_polls = poll_to_the_end(replay.base_url(), &id).await;
+        assert_eq!(statuses(&replayed_polls), statuses(&polls));
+        let replayed = client(replay.base_url())
+            .get_task(&id, false)
+            .await
+            .expect("the task, replayed");
+        assert_eq!(replayed.parsed.task.status, recorded.parsed.task.status);
+        assert_eq!(replayed.parsed.results.len(), recorded.parsed.results.len());
+        for item in &replayed.parsed.results {
+            let url = item.url().expect("a result URL");
+            assert!(
+                url.starts_with(&format!("{}/__foxapi-proxy/files/", replay.base_url())),
+                "{url}"
+            );
+        }
+        client(replay.base_url())
+            .download(&replayed.parsed, &replayed_dl)
+            .await
+            .expect("the recorded results download");
+        let (a, b) = (contents(&recorded_dl), contents(&replayed_dl));
+        assert!(!a.is_empty());
+        assert_eq!(
+            a, b,
+            "the files downloaded in replay differ from the recorded ones"
+        );
+        let report = replay.shutdown().await;
+        assert!(report.passed(), "{:?}", report.violations);
+    }
+
+    #[tokio::test]
+    async fn a_terminal_state_stays_terminal_once_the_recorded_polls_run_out() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let upstream = Server::start().await;
+        upstream.script(
+            TASK_PATH,
+            vec![
+                Step::json(200, envelope(10, &json!({"status": "pending"}))),
+                Step::json(200, envelope(60, &json!({}))),
+                Step::json(
+                    200,
+                    envelope(100, &json!({"status": "completed", "results": [{"url": "https://cdn.example/v.mp4"}]})),
+                ),
+            ],
+        );
+        let proxy = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
+        for _ in 0..3 {
+            get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
+        }
+        proxy.shutdown().await;
+        let replay = start(ProxyConfig {
+            mode: Mode::Replay(dir.path().into()),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(
+                json_of(&get(replay.base_url(), TASK_PATH, Some(KEY)).await)["progress"].clone(),
+            );
+        }
+        assert_eq!(
+            seen,
+            [json!(10), json!(60), json!(100), json!(100), json!(100)]
+        );
+        replay.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn nothing_secret_reaches_the_disk() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let upstream = Server::start().await;
+        let signed =
+            upstream.url("/r/v.mp4?X-Amz-Signature=SIGSECRET1&X-Amz-Credential=CREDSECRET1");
+        upstream.script(
+            TASK_PATH,
+            vec![Step::json(
+                200,
+                envelope(
+                    100,
+                    &json!({"status": "completed", "results": [{"url": signed}], "note": KEY}),
+                ),
+            )],
+        );
+        upstream.script("/r/v.mp4", vec![Step::bytes(b"the video")]);
+        upstream.script(
+            "/v1/tasks/echo",
+            vec![Step::EchoAuthorization { status: 401 }],
+        );
+        let proxy = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
+        let mut events = proxy.events();
+        let through = get(
+            proxy.base_url(),
+            &format!("{TASK_PATH}?token=QSECRET1"),
+            Some(KEY),
+        )
+        .await;
+        assert!(
+            String::from_utf8_lossy(&through.body).contains("SIGSECRET1"),
+            "the application gets the signed URL as sent"
+        );
+        let echoed = get(proxy.base_url(), "/v1/tasks/echo", Some(KEY)).await;
+        assert!(String::from_utf8_lossy(&echoed.body).contains(KEY));
+        let report = proxy.shutdown().await;
+        let shown = format!("{:?} {:?}", report.outcomes, drain(&mut events));
+        let files = files_under(dir.path());
+        let video = files
+            .iter()
+            .find(|p| p.to_string_lossy().contains("/files/"))
+            .expect("the result file was recorded through its signed URL");
+        assert_eq!(std::fs::read(video).expect("readable"), b"the video");
+        assert_eq!(
+            files.len(),
+            4,
+            "two cassettes, a fixture, a file: {files:?}"
+        );
+        for file in &files {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+            for secret in [KEY, "SIGSECRET1", "CREDSECRET1", "QSECRET1"] {
+                assert!(
+                    !text.contains(secret),
+                    "{secret} in {}: {text}",
+                    file.display()
+                );
+            }
+        }
+        assert!(
+            !shown.contains(KEY) && !shown.contains("SIGSECRET1"),
+            "{shown}"
+        );
+    }
+
+    #[tokio::test]
+    async fn replay_answers_an_unrecorded_request_with_a_404_naming_it() {
+        let dir = tempfile::tempdir().expect("a directory");
+        std::fs::create_dir_all(dir.path().join("cassettes")).expect("cassettes/");
+        let replay = start(ProxyConfig {
+            mode: Mode::Replay(dir.path().into()),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let answer = get(replay.base_url(), "/v1/tasks/task-never-seen", Some(KEY)).await;
+        let message = section4(&answer, 404);
+        assert!(
+            message.contains("GET /v1/tasks/task-never-seen") && message.contains("not recorded"),
+            "{message}"
+        );
+        let file = get(replay.base_url(), "/__foxapi-proxy/files/x/0/0-a.png", None).await;
+        section4(&file, 404);
+        replay.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_cassette_is_reported_by_name_and_the_rest_still_replays() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let mock = mock().await;
+        let proxy = proxy(mock.base_url(), Mode::Record(dir.path().into())).await;
+        let recorded = get(proxy.base_url(), &format!("/v1/tasks/{FLUX}"), Some(KEY)).await;
+        proxy.shutdown().await;
+        mock.shutdown().await.expect("the mock stops");
+        let bad = dir
+            .path()
+            .join("cassettes")
+            .join(FLUX)
+            .join("0099-GET-200.json");
+        std::fs::write(&bad, "{\"version\": 1, \"request\": ").expect("a corrupt cassette");
+        let replay = start(ProxyConfig {
+            mode: Mode::Replay(dir.path().into()),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let corrupt = replay.corrupt();
+        assert_eq!(corrupt.len(), 1, "{corrupt:?}");
+        assert_eq!(corrupt[0].path, bad);
+        assert!(corrupt[0].to_string().contains("0099-GET-200.json"));
+        let replayed = get(replay.base_url(), &format!("/v1/tasks/{FLUX}"), Some(KEY)).await;
+        assert_eq!(replayed.status, 200);
+        assert_eq!(json_of(&replayed)["id"], json_of(&recorded)["id"]);
+        replay.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn two_recorders_into_one_directory_never_interleave_a_cassette() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let mock = mock().await;
+        let first = proxy(mock.base_url(), Mode::Record(dir.path().into())).await;
+        let second = proxy(mock.base_url(), Mode::Record(dir.path().into())).await;
+        let mut requests = tokio::task::JoinSet::new();
+        for n in 0..40 {
+            let base = if n % 2 == 0 {
+                first.base_url()
+            } else {
+                second.base_url()
+            }
+            .to_string();
+            requests.spawn(async move {
+                get(&base, &format!("/v1/tasks/{FLUX}"), Some(KEY))
+                    .await
+                    .status
+            });
+        }
+        while let Some(status) = requests.join_next().await {
+            assert_eq!(status.expect("a request"), 200);
+        }
+        first.shutdown().await;
+        second.shutdown().await;
+        mock.shutdown().await.expect("the mock stops");
+        let cassettes = files_under(&dir.path().join("cassettes"));
+        assert_eq!(cassettes.len(), 40, "{cassettes:?}");
+        for path in &cassettes {
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            assert!(!name.starts_with('.'), "a temporary file was left: {name}");
+            let cassette = Cassette::read(path).expect("every cassette is whole");
+            assert_eq!(cassette.response.status, 200);
+        }
+    }
+}
+
+mod concurrency {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hundred_concurrent_clients_each_get_their_own_answers() {
+        let mock = MockServer::start(MockConfig {
+            api_key: Some(ApiKey::new(KEY).expect("a key")),
+            ..MockConfig::default()
+        })
+        .await
+        .expect("the mock starts");
+        let proxy = proxy(mock.base_url(), Mode::PassThrough).await;
+        let base = proxy.base_url().to_string();
+        let mut submits = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let base = base.clone();
+            submits
+                .spawn(async move { json_of(&submit(&base, "seedance-2.0-text-to-video").await) });
+        }
+        let mut ids = Vec::new();
+        while let Some(answer) = submits.join_next().await {
+            ids.push(
+                answer.expect("a submit")["id"]
+                    .as_str()
+                    .expect("an id")
+                    .to_string(),
+            );
+        }
+        let mut distinct = ids.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 100);
+        let mut polls = tokio::task::JoinSet::new();
+        for id in ids {
+            let client = client(&base);
+            polls.spawn(async move {
+                let fetched = client.get_task(&id, false).await.expect("a task");
+                (id, fetched.parsed.task.id)
+            });
+        }
+        while let Some(answer) = polls.join_next().await {
+            let (asked, answered) = answer.expect("a poll");
+            assert_eq!(answered, asked);
+        }
+        let report = proxy.shutdown().await;
+        assert!(report.passed(), "{:?}", report.violations);
+        assert_eq!(report.summary.checked, 200);
+        mock.shutdown().await.expect("the mock stops");
+    }
+}
+
+mod faults {
+    use super::*;
+
+    async fn impatient(upstream: &Server) -> Proxy {
+        start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            upstream_timeout: Duration::from_millis(300),
+            ..ProxyConfig::default()
+        })
+        .await
+    }
+
+    /// The 502 for a fault scripted on the task path, its message, and the fault event.
+    async fn fault(step: Step) -> (String, Vec<ProxyEvent>, ProxyReport) {
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![step]);
+        let proxy = impatient(&upstream).await;
+        let mut events = proxy.events();
+        let answer = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
+        let message = section4(&answer, 502);
+        assert_eq!(json_of(&answer)["error"]["code"], "upstream_failed");
+        let events = drain(&mut events);
+        (message, events, proxy.shutdown().await)
+    }
+
+    fn one_fault(events: &[ProxyEvent]) -> &str {
+        match events {
+            [ProxyEvent::Fault { reason, .. }] => reason,
+            _ => panic!("expected one fault event, found {events:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_upstream_that_never_answers_gives_a_502_not_a_hang() {
+        let (message, events, report) = fault(Step::Hang).await;
+        assert!(message.contains("timed out"), "{message}");
+        assert!(one_fault(&events).contains("timed out"));
+        assert_eq!(report.faults, 1);
+    }
+
+    #[tokio::test]
+    async fn an_upstream_that_resets_the_connection_gives_a_502() {
+        let (message, events, _) = fault(Step::Drop).await;
+        assert!(
+            message.contains("expected an answer from the upstream"),
+            "{message}"
+        );
+        one_fault(&events);
+    }
+
+    #[tokio::test]
+    async fn a_truncated_upstream_body_gives_a_502() {
+        let (message, events, _) = fault(Step::Truncated {
+            declared: 400,
+            body: br#"{"id": "task-unified-1757165031-uyu"#.to_vec(),
+        })
+        .await;
+        assert!(message.contains("cut short"), "{message}");
+        assert!(one_fault(&events).contains("cut short"));
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_cut_short_is_cut_for_the_application_too_and_reported() {
+        let upstream = Server::start().await;
+        upstream.script(
+            "/files/v.mp4",
+            vec![Step::Truncated {
+                declared: 1000,
+                body: b"half a video".to_vec(),
+            }],
+        );
+        let proxy = impatient(&upstream).await;
+        let mut events = proxy.events();
+        let response = http()
+            .get(format!("{}/files/v.mp4", proxy.base_url()))
+            .send()
+            .await
+            .expect("the head comes through");
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(
+            response.bytes().await.is_err(),
+            "the body must not look whole"
+        );
+        match events.recv().await {
+            Some(ProxyEvent::Warning { message, .. }) => {
+                assert!(message.contains("after 12 bytes"), "{message}");
+            }
+            other => panic!("expected a warning, found {other:?}"),
+        }
+        proxy.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_answer_too_large_to_validate_is_passed_on_whole_with_a_warning() {
+        let upstream = Server::start().await;
+        let body = envelope(150, &json!({"padding": "p".repeat(4000)}));
+        upstream.script(TASK_PATH, vec![Step::json(200, body.clone())]);
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            max_bytes: 1024,
+            fail_on_violation: true,
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut events = proxy.events();
+        let through = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
+        assert_eq!((through.status, through.body), (200, body.into_bytes()));
+        match drain(&mut events).as_slice() {
+            [ProxyEvent::Warning { message, .. }] => {
+                assert!(message.contains("larger than 1024 bytes"), "{message}");
+            }
+            other => panic!("expected one warning, found {other:?}"),
+        }
+        let report = proxy.shutdown().await;
+        assert_eq!((report.summary.checked, report.warnings), (0, 1));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_upstream_gives_a_502() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let base = format!("http://{}", closed.local_addr().expect("an address"));
+        drop(closed);
+        let proxy = proxy(&base, Mode::PassThrough).await;
+        let message = section4(&get(proxy.base_url(), TASK_PATH, Some(KEY)).await, 502);
+        assert!(message.contains("connect"), "{message}");
+        proxy.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_request_body_over_max_bytes_is_refused_with_413_before_the_upstream() {
+        let upstream = Server::start().await;
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            max_bytes: 1024,
+            ..ProxyConfig::default()
+        })
+        .await;
+        let response = http()
+            .post(format!("{}/v1/videos/generations", proxy.base_url()))
+            .bearer_auth(KEY)
+            .body(vec![b'x'; 2048])
+            .send()
+            .await
+            .expect("an answer");
+        let message = section4(&seen(response).await, 413);
+        assert!(message.contains("1024"), "{message}");
+
+        // Chunked, without a length to refuse it by: counted as it comes.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(proxy.addr())
+            .await
+            .expect("connect");
+        let chunk = "y".repeat(600);
+        let request = format!(
+            "POST /v1/videos/generations HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{len:x}\r\n{chunk}\r\n{len:x}\r\n{chunk}\r\n0\r\n\r\n",
+            len = chunk.len()
+        );
+        stream.write_all(request.as_bytes()).await.expect("sent");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.expect("read");
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+        assert_eq!(upstream.count("/v1/videos/generations"), 0);
+        proxy.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn start_refuses_what_cannot_work_and_says_so() {
+        let outside = Proxy::start(ProxyConfig {
+            addr: "0.0.0.0:0".parse().expect("an address"),
+            upstream: Some("http://127.0.0.1:9".into()),
+            ..ProxyConfig::default()
+        })
+        .await
+        .expect_err("not loopback");
+        assert!(outside.to_string().contains("loopback"), "{outside}");
+        let none = Proxy::start(ProxyConfig::default())
+            .await
+            .expect_err("no upstream");
+        assert!(none.to_string().contains("upstream"), "{none}");
+        let missing = Proxy::start(ProxyConfig {
+            mode: Mode::Replay("/nonexistent/recording".into()),
+            ..ProxyConfig::default()
+        })
+        .await
+        .expect_err("no recording");
+        assert!(
+            missing.to_string().contains("/nonexistent/recording"),
+            "{missing}"
+        );
+    }
+}
+
+#[cfg(all(feature = "cli", unix))]
+mod cli {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    /// Runs `foxapi-contract proxy ARGS`, asks `path` through it, stops it with `signal`: the
+    /// answer's status and the exit code.
+    fn run(args: &[&str], path: &str, signal: &str) -> (Option<u16>, Option<i32>, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+            .arg("proxy")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        // Nothing may panic before the proxy is stopped: it would outlive the test.
+        let status = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .and_then(|base| {
+                let url = format!("{base}{path}");
+                let answer = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    runtime.block_on(async {
+                        let response = http().get(url).bearer_auth(KEY).send().await.ok()?;
+                        Some(response.status().as_u16())
+                    })
+                });
+                answer.join().ok().flatten()
+            });
+        let _ = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let output = child.wait_with_output().expect("the proxy exits");
+        (
+            status,
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn proxy_exits_1_after_sigint_when_a_violation_was_seen_and_writes_both_reports() {
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![Step::json(200, envelope(150, &json!({})))]);
+        let dir = tempfile::tempdir().expect("a directory");
+        let json_report = dir.path().join("proxy.json");
+        let junit_report = dir.path().join("proxy.xml");
+        let base = upstream.base();
+        let json_arg = format!("json:{}", json_report.display());
+        let junit_arg = format!("junit:{}", junit_report.display());
+        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
+            let args = [
+                "--upstream",
+                &base,
+                "--report",
+                &json_arg,
+                "--report",
+                &junit_arg,
+            ];
+            run(&args, TASK_PATH, "-INT")
+        })
+        .await
+        .expect("the run");
+        assert_eq!(status, Some(200), "{stderr}");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("violation: GET") && stderr.contains("/progress"),
+            "{stderr}"
+        );
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
+                .expect("JSON");
+        assert_eq!(report["summary"]["invalid"], 1, "{report}");
+        assert_eq!(report["responses"][0]["valid"], false);
+        let junit = std::fs::read_to_string(&junit_report).expect("the JUnit report");
+        assert!(junit.contains("<failure"), "{junit}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn proxy_exits_0_after_sigterm_when_every_answer_kept_the_contract() {
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
+        let base = upstream.base();
+        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
+            run(&["--upstream", &base, "--strict"], TASK_PATH, "-TERM")
+        })
+        .await
+        .expect("the run");
+        assert_eq!(status, Some(200), "{stderr}");
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            stderr.contains("1 answers checked: 1 valid, 0 violations"),
+            "{stderr}"
+        );
+    }
+}
