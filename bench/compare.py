@@ -110,7 +110,8 @@ def main():
              lambda d: [str(ajv), "validate", "--spec=draft2020", "-c", "ajv-formats",
                         "--strict=false", "--errors=no", "-s", str(schema), "-d", f"{d}/*.json"], 1),
             ("jsonschema-cli (Rust), exported schema",
-             lambda d: [str(jsonschema_cli), "validate", str(schema), "--errors-only", "-i"]
+             lambda d: [str(jsonschema_cli), "validate", str(schema), "--assert-format",
+                        "--errors-only", "-i"]
              + sorted(str(p) for p in d.iterdir()), 1),
             ("check-jsonschema, exported schema",
              lambda d: [str(check_jsonschema), "--schemafile", str(schema)]
@@ -148,7 +149,8 @@ def main():
         print("|---|---:|---:|")
         for name, cmd in [
             ("`foxapi-contract validate FILE`", lambda f: ours + [str(f)]),
-            ("jsonschema-cli with the exported schema", lambda f: [str(jsonschema_cli), "validate", str(schema), "-i", str(f)]),
+            ("jsonschema-cli with the exported schema",
+             lambda f: [str(jsonschema_cli), "validate", str(schema), "--assert-format", "-i", str(f)]),
         ]:
             a, b = (wall(cmd(f), 4 * args.runs) * 1000 for f in (valid, invalid))
             print(f"| {name} | {a:.1f} ms | {b:.1f} ms |")

@@ -94,17 +94,7 @@ pub fn run(args: ProxyArgs) -> ExitCode {
         eprintln!("error: {}", printable(&e));
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    runtime.block_on(serve(args))
+    super::block_on(true, 2, serve(args)).unwrap_or_else(|code| code)
 }
 
 async fn serve(args: ProxyArgs) -> ExitCode {
@@ -125,7 +115,7 @@ async fn serve(args: ProxyArgs) -> ExitCode {
         }
     });
     super::serve::print_listening(proxy.base_url());
-    super::serve::stop_signal().await;
+    super::stop_signal().await;
     let report = proxy.shutdown().await;
     // The proxy is gone, so are the senders: the printer ends after the last event.
     let _ = printer.await;

@@ -160,17 +160,7 @@ pub fn run(mut args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    runtime.block_on(serve(config, fixtures, scenario))
+    super::block_on(true, 1, serve(config, fixtures, scenario)).unwrap_or_else(|code| code)
 }
 
 async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>) -> ExitCode {
@@ -199,7 +189,7 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
         server.skipped().len()
     );
     print_listening(server.base_url());
-    stop_signal().await;
+    super::stop_signal().await;
     match server.shutdown().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -216,35 +206,6 @@ pub(super) fn print_listening(base_url: &str) {
     if let Err(e) = writeln!(stdout, "listening on {base_url}").and_then(|()| stdout.flush()) {
         eprintln!("warning: cannot print the address to stdout ({e}); listening on {base_url}");
     }
-}
-
-/// Resolves on Ctrl-C or (on Unix) SIGTERM. A signal that cannot be listened to is left out
-/// rather than taken as a stop.
-pub(super) async fn stop_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            eprintln!("warning: cannot listen for Ctrl-C: {e}");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    () = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(e) => {
-                eprintln!("warning: cannot listen for SIGTERM: {e}");
-                ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }
 
 #[cfg(test)]

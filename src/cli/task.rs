@@ -200,22 +200,16 @@ where
         Ok(client) => client,
         Err(error) => return fail(&error),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(TRANSPORT);
-        }
-    };
-    let outcome = runtime.block_on(async {
+    let work = async {
         tokio::select! {
             outcome = work(client) => Some(outcome),
-            () = interrupted() => None,
+            () = super::stop_signal() => None,
         }
-    });
+    };
+    let outcome = match super::block_on(false, TRANSPORT, work) {
+        Ok(outcome) => outcome,
+        Err(code) => return code,
+    };
     // On a signal the work was dropped above, and with it any download's temporary file.
     match outcome {
         Some(Ok(code)) => ExitCode::from(code),
@@ -224,31 +218,6 @@ where
             eprintln!("error: interrupted; partial downloads removed");
             ExitCode::from(INTERRUPTED)
         }
-    }
-}
-
-/// Resolves at the first SIGINT (Ctrl-C) or SIGTERM; never when neither can be listened to.
-async fn interrupted() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
     }
 }
 
