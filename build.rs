@@ -10,6 +10,8 @@ mod codegen;
 mod expressible;
 #[path = "build/generate.rs"]
 mod generate;
+#[path = "build/parts.rs"]
+mod parts;
 #[path = "build/registry.rs"]
 mod registry;
 

@@ -364,22 +364,43 @@ fn rule_table(assembled: &Assembled) -> TokenStream {
     quote! { &[ #( #entries ),* ] }
 }
 
+fn parts_table(parts: &crate::parts::Parts) -> TokenStream {
+    let envelope = &parts.envelope;
+    let entries = parts.entries.iter().map(|entry| {
+        let index = proc_macro2::Literal::usize_unsuffixed(entry.index);
+        let key = rule_key(&entry.key);
+        let condition = &entry.condition;
+        let items = proc_macro2::Literal::usize_unsuffixed(entry.items);
+        quote! { EntryPart { index: #index, key: #key, condition: #condition, items: #items } }
+    });
+    let items = &parts.items;
+    quote! { Parts { envelope: #envelope, entries: &[ #( #entries ),* ], items: &[ #( #items ),* ] } }
+}
+
 /// The rule tables of the two assembled schemas and the constants the runtime shares with
 /// build time, as the body of `src/rules.rs`'s generated part.
 pub fn rules(contract: &Assembled, strict: &Assembled) -> TokenStream {
     let contract_rules = rule_table(contract);
     let strict_rules = rule_table(strict);
-    let depth_defs = (0..=MAX_DEPTH).map(crate::bundle::depth_def);
+    let contract_parts = parts_table(&crate::parts::parts(contract));
+    let strict_parts = parts_table(&crate::parts::parts(strict));
+    let described = crate::parts::pattern_descriptions(&strict.schema)
+        .into_iter()
+        .map(|(pointer, sentence)| quote! { (#pointer, #sentence) });
     let max_depth = proc_macro2::Literal::usize_unsuffixed(MAX_DEPTH);
     quote! {
         /// The top-level rules of the contract schema, in `allOf` order.
         pub(crate) static CONTRACT_RULES: &[RuleInfo] = #contract_rules;
         /// The top-level rules of the strict contract schema, in `allOf` order.
         pub(crate) static STRICT_RULES: &[RuleInfo] = #strict_rules;
+        /// The parts of the contract schema the crate compiles.
+        pub(crate) static CONTRACT_PARTS: Parts = #contract_parts;
+        /// The parts of the strict contract schema the crate compiles.
+        pub(crate) static STRICT_PARTS: Parts = #strict_parts;
+        /// The nodes of the strict schema with a `pattern` or `format`, by pointer, with the
+        /// first sentence of their description: what an error of that keyword expected.
+        pub(crate) static PATTERN_DESCRIPTIONS: &[(&str, &str)] = &[ #( #described ),* ];
         /// The deepest nesting of arrays and objects a response may have (spec section 5).
         pub(crate) const MAX_DEPTH: usize = #max_depth;
-        /// The `$defs` names of the nesting rule's chain, which the crate leaves out of what it
-        /// compiles (its reader enforces the limit).
-        pub(crate) static DEPTH_DEFS: &[&str] = &[ #( #depth_defs ),* ];
     }
 }

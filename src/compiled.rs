@@ -6,53 +6,42 @@
 //! entry's item schema is compiled alone and its errors placed back where it stands
 //! ([`Place`]), so an error says `/allOf/12/then/...` and `/results/3/url` exactly as a
 //! standard validator given the exported schema would.
-//! The nesting rule is left out too (`true`): the reader enforces it. Which rule is which
-//! comes from the rule table build time generates ([`crate::rules`]).
+//! The nesting rule is left out too (`true`): the reader enforces it. Build time cuts the
+//! parts ([`crate::rules::Parts`]), each self-contained with only the definitions it reaches,
+//! so start-up parses and compiles only what it uses.
 
-use crate::rules::{RuleKey, RuleKind, Strictness, DEPTH_DEFS};
+use crate::rules::{EntryPart, Parts, RuleKey, Strictness};
 use jsonschema::{ValidationError, Validator};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// One assembled schema, compiled in parts: the envelope at once, each registry entry's item
 /// rule the first time a response needs it (a short run compiles only what it uses).
 pub(crate) struct Compiled {
-    name: String,
+    name: &'static str,
     envelope: Validator,
-    /// The pooled `$defs` and the dialect, for the item schemas compiled later.
-    defs: Value,
-    dialect: Value,
     entries: HashMap<RuleKey, LazyRule>,
     /// The distinct item schemas of the entries (six Seedance models share one, say), each
-    /// compiled once, on first use.
-    items: Vec<LazyItems>,
+    /// compiled once, on first use: parallel to [`Parts::items`].
+    items: Vec<OnceLock<Validator>>,
+    parts: &'static Parts,
 }
 
 /// The results rule of one registry entry, compiled on first use.
 struct LazyRule {
-    index: usize,
-    /// The rule's `if`, as the assembled schema has it.
-    condition: Value,
+    part: &'static EntryPart,
     /// Whether the rule applies to a response at all (a by-type rule does not apply to a
-    /// response without a `model`, say): the condition compiled.
+    /// response without a `model`, say): its condition compiled.
     applies: OnceLock<Validator>,
-    /// Its item schema, in [`Compiled::items`].
-    item: usize,
     /// Where the item schema stands in the whole schema:
     /// `/allOf/<index>/then/properties/results/items`.
     schema_path: String,
 }
 
-/// One item schema, compiled for one item at a time: a response with a million items is
-/// checked item by item, so the errors of one item are all that is held at once (jsonschema
-/// gathers every error of a call before it yields the first).
-struct LazyItems {
-    schema: Value,
-    compiled: OnceLock<Validator>,
-}
-
-/// The results rule of one registry entry, ready: the item validator and where it stands.
+/// The results rule of one registry entry, ready: the item validator, for one item at a
+/// time (a response with a million items is checked item by item, so the errors of one item
+/// are all that is held at once), and where it stands.
 struct ItemRule<'a> {
     items: &'a Validator,
     schema_path: &'a str,
@@ -94,80 +83,40 @@ impl Place<'_> {
     }
 }
 
-fn build(name: &str, schema: &Value) -> Validator {
+/// Compiles `text`, a part of the assembled schema called `name`. The parts are the crate's
+/// own and are tested to compile, so a failure here is a build bug.
+fn build(name: &str, text: &str) -> Validator {
+    let schema: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("{name}: cut by build.rs, yet a part is not JSON: {e}"));
     jsonschema::draft202012::options()
         .should_validate_formats(true)
-        .build(schema)
-        .unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet does not compile: {e}"))
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name}: cut by build.rs, yet a part does not compile: {e}"))
 }
 
 impl Compiled {
-    /// Compiles `text`, the assembled schema called `name` whose rules the table of
-    /// `strictness` describes. The schemas are the crate's own and are tested to compile, so a
-    /// failure here is a build bug.
-    pub(crate) fn new(name: &str, text: &str, strictness: Strictness) -> Compiled {
-        let mut schema: Value = serde_json::from_str(text)
-            .unwrap_or_else(|e| panic!("{name}: assembled by build.rs, yet not JSON: {e}"));
-        let rules = schema["allOf"]
-            .as_array_mut()
-            .expect("an assembled contract has rules");
-        let all = rules.clone();
-        let mut results = Vec::new();
-        for info in strictness.rules() {
-            match info.kind {
-                RuleKind::Results { key } => results.push((key, info.index)),
-                RuleKind::Depth => {}
-                RuleKind::Envelope | RuleKind::Advisory => continue,
-            }
-            rules[info.index] = Value::Bool(true);
-        }
-        if let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) {
-            for depth_def in DEPTH_DEFS {
-                defs.remove(*depth_def);
-            }
-        }
-        let defs = schema.get("$defs").cloned().unwrap_or_else(|| json!({}));
-        // Compiling walks (and checks against the meta-schema) every definition given, used
-        // or not: each part gets only the definitions it reaches.
-        keep_reachable_defs(&mut schema, &defs);
-        let envelope = build(name, &schema);
-        let mut items: Vec<LazyItems> = Vec::new();
-        let entries = results
-            .into_iter()
-            .map(|(key, index)| {
-                let item = all[index]
-                    .pointer("/then/properties/results/items")
-                    .unwrap_or_else(|| {
-                        panic!("{name}: /allOf/{index}: a results rule without an item schema")
-                    });
-                let item = match items.iter().position(|known| known.schema == *item) {
-                    Some(known) => known,
-                    None => {
-                        items.push(LazyItems {
-                            schema: item.clone(),
-                            compiled: OnceLock::new(),
-                        });
-                        items.len() - 1
-                    }
-                };
-                let condition = all[index].get("if").cloned().unwrap_or(Value::Bool(true));
+    /// Compiles the envelope of the assembled schema called `name` whose parts and rules
+    /// `strictness` names.
+    pub(crate) fn new(name: &'static str, strictness: Strictness) -> Compiled {
+        let parts = strictness.parts();
+        let entries = parts
+            .entries
+            .iter()
+            .map(|part| {
                 let rule = LazyRule {
-                    index,
-                    condition,
+                    part,
                     applies: OnceLock::new(),
-                    item,
-                    schema_path: format!("/allOf/{index}/then/properties/results/items"),
+                    schema_path: format!("/allOf/{}/then/properties/results/items", part.index),
                 };
-                (key, rule)
+                (part.key, rule)
             })
             .collect();
         Compiled {
-            name: name.to_string(),
-            envelope,
-            defs,
-            dialect: schema["$schema"].clone(),
+            name,
+            envelope: build(name, parts.envelope),
             entries,
-            items,
+            items: parts.items.iter().map(|_| OnceLock::new()).collect(),
+            parts,
         }
     }
 
@@ -175,37 +124,18 @@ impl Compiled {
     /// first time it is asked for.
     fn entry(&self, key: Option<RuleKey>, value: &Value) -> Option<ItemRule<'_>> {
         let lazy = self.entries.get(&key?)?;
-        let applies = lazy.applies.get_or_init(|| {
-            let mut condition = lazy.condition.clone();
-            if let Some(map) = condition.as_object_mut() {
-                map.insert("$schema".into(), self.dialect.clone());
-            }
-            build(&self.name, &condition)
-        });
+        let applies = lazy
+            .applies
+            .get_or_init(|| build(self.name, lazy.part.condition));
         if !applies.is_valid(value) {
             return None;
         }
-        let shared = &self.items[lazy.item];
-        let items = shared
-            .compiled
-            .get_or_init(|| self.compile(&shared.schema, lazy.index));
+        let at = lazy.part.items;
+        let items = self.items[at].get_or_init(|| build(self.name, self.parts.items[at]));
         Some(ItemRule {
             items,
             schema_path: &lazy.schema_path,
         })
-    }
-
-    /// Compiles an item schema (the one of rule `index`, in messages) with the definitions it
-    /// reaches.
-    fn compile(&self, item: &Value, index: usize) -> Validator {
-        let name = &self.name;
-        let mut only = item.clone();
-        let only_map = only
-            .as_object_mut()
-            .unwrap_or_else(|| panic!("{name}: /allOf/{index}: an item schema object"));
-        only_map.insert("$schema".into(), self.dialect.clone());
-        keep_reachable_defs(&mut only, &self.defs);
-        build(name, &only)
     }
 
     /// Whether `value` keeps the schema; `key` is the registry entry its model, type or task
@@ -246,51 +176,6 @@ impl Compiled {
     }
 }
 
-/// Sets the `$defs` of `schema` to the definitions of `defs` it reaches through `$ref`,
-/// directly or through other definitions; none when it reaches none.
-fn keep_reachable_defs(schema: &mut Value, defs: &Value) {
-    if let Some(map) = schema.as_object_mut() {
-        map.remove("$defs");
-    }
-    let mut kept = serde_json::Map::new();
-    let mut pending = Vec::new();
-    refs(schema, &mut pending);
-    while let Some(name) = pending.pop() {
-        if kept.contains_key(&name) {
-            continue;
-        }
-        if let Some(def) = defs.get(&name) {
-            refs(def, &mut pending);
-            kept.insert(name, def.clone());
-        }
-    }
-    if let (false, Some(map)) = (kept.is_empty(), schema.as_object_mut()) {
-        map.insert("$defs".into(), Value::Object(kept));
-    }
-}
-
-/// The names of the `#/$defs/NAME` definitions `value` refers to, appended to `out`.
-fn refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                match (key.as_str(), v.as_str()) {
-                    ("$ref", Some(target)) => {
-                        // `#/$defs/NAME` or a pointer into it: the definition is NAME.
-                        if let Some(path) = target.strip_prefix("#/$defs/") {
-                            let name = path.split('/').next().unwrap_or(path);
-                            out.push(name.replace("~1", "/").replace("~0", "~"));
-                        }
-                    }
-                    _ => refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-        _ => {}
-    }
-}
-
 /// The `results` items of a response; none when `results` is not an array.
 fn results(value: &Value) -> &[Value] {
     value
@@ -302,9 +187,23 @@ fn results(value: &Value) -> &[Value] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleKind;
+
+    /// The assembled schema `text` with its results and nesting rules left as `true`, and no
+    /// `$defs`: what the envelope part must be, definitions aside.
+    fn envelope_of(text: &str, strictness: Strictness) -> Value {
+        let mut schema: Value = serde_json::from_str(text).expect("JSON");
+        for info in strictness.rules() {
+            if matches!(info.kind, RuleKind::Results { .. } | RuleKind::Depth) {
+                schema["allOf"][info.index] = Value::Bool(true);
+            }
+        }
+        schema.as_object_mut().expect("an object").remove("$defs");
+        schema
+    }
 
     #[test]
-    fn every_item_rule_of_both_schemas_compiles() {
+    fn the_parts_are_the_assembled_schema_cut_and_every_one_compiles() {
         for (name, text, strictness) in [
             (
                 "contract.schema.json",
@@ -317,16 +216,51 @@ mod tests {
                 Strictness::Strict,
             ),
         ] {
-            let compiled = Compiled::new(name, text, strictness);
-            assert!(!compiled.entries.is_empty());
-            // Entries share item schemas: fewer to compile than entries.
-            assert!(compiled.items.len() < compiled.entries.len());
-            for lazy in compiled.entries.values() {
-                assert!(lazy.schema_path.starts_with("/allOf/"));
-                // Compiling panics on a schema jsonschema refuses.
-                let items = &compiled.items[lazy.item].schema;
-                let _ = compiled.compile(items, lazy.index);
+            let whole: Value = serde_json::from_str(text).expect("JSON");
+            let parts = strictness.parts();
+            let mut envelope: Value = serde_json::from_str(parts.envelope).expect("JSON");
+            // Every definition kept is the assembled schema's own, unchanged.
+            for (def, schema) in envelope["$defs"].as_object().expect("definitions") {
+                assert_eq!(&whole["$defs"][def], schema, "{name}: $defs/{def}");
             }
+            envelope.as_object_mut().expect("an object").remove("$defs");
+            assert_eq!(envelope, envelope_of(text, strictness), "{name}");
+            // One entry per results rule, each with the rule's own condition and items.
+            let results = strictness
+                .rules()
+                .iter()
+                .filter(|r| matches!(r.kind, RuleKind::Results { .. }))
+                .count();
+            assert_eq!(parts.entries.len(), results, "{name}");
+            // Entries share item schemas: fewer to compile than entries.
+            assert!(parts.items.len() < parts.entries.len(), "{name}");
+            let compiled = Compiled::new(name, strictness);
+            for part in parts.entries {
+                let rule = &whole["allOf"][part.index];
+                let mut condition: Value = serde_json::from_str(part.condition).expect("JSON");
+                condition
+                    .as_object_mut()
+                    .expect("an object")
+                    .remove("$schema");
+                assert_eq!(condition, rule["if"], "{name}: /allOf/{}", part.index);
+                let mut items: Value = serde_json::from_str(parts.items[part.items]).expect("JSON");
+                let map = items.as_object_mut().expect("an object");
+                map.remove("$schema");
+                if let Some(Value::Object(defs)) = map.remove("$defs") {
+                    for (def, schema) in defs {
+                        assert_eq!(whole["$defs"][&def], schema, "{name}: $defs/{def}");
+                    }
+                }
+                assert_eq!(
+                    items, rule["then"]["properties"]["results"]["items"],
+                    "{name}: /allOf/{}",
+                    part.index
+                );
+                // Compiling panics on a part jsonschema refuses.
+                let _ = build(name, part.condition);
+                let _ = build(name, parts.items[part.items]);
+            }
+            assert_eq!(compiled.items.len(), parts.items.len());
         }
     }
 }

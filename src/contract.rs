@@ -44,8 +44,6 @@ pub struct Contract {
     strict: Compiled,
     /// The error body schema, compiled on first use.
     error_body: OnceLock<Validator>,
-    /// The strict schema as JSON, to read descriptions from; parsed on first use.
-    strict_doc: OnceLock<Value>,
     limits: Limits,
     /// The number of errors kept per response, and of warnings: past it they are counted
     /// ([`Report::omitted_errors`], [`Report::omitted_warnings`]), not kept, so a response with
@@ -94,13 +92,8 @@ impl Contract {
         // a short run compiles only what it needs.
         Contract {
             contract: OnceLock::new(),
-            strict: Compiled::new(
-                "contract.strict.schema.json",
-                STRICT_SCHEMA,
-                Strictness::Strict,
-            ),
+            strict: Compiled::new("contract.strict.schema.json", Strictness::Strict),
             error_body: OnceLock::new(),
-            strict_doc: OnceLock::new(),
             limits: Limits::default(),
             show_secrets: false,
             max_issues: DEFAULT_MAX_ISSUES,
@@ -153,13 +146,8 @@ impl Contract {
     /// The contract schema that words the errors of a response the strict schema refuses,
     /// compiled the first time it is needed.
     fn errors_schema(&self) -> &Compiled {
-        self.contract.get_or_init(|| {
-            Compiled::new(
-                "contract.schema.json",
-                CONTRACT_SCHEMA,
-                Strictness::Contract,
-            )
-        })
+        self.contract
+            .get_or_init(|| Compiled::new("contract.schema.json", Strictness::Contract))
     }
 
     /// The reading limits in force.
@@ -480,18 +468,9 @@ impl Contract {
     /// `schema_path`, lower-cased: `an absolute http(s) URL` for the URL pattern.
     fn described(&self, schema_path: &str) -> Option<String> {
         let parent = &schema_path[..schema_path.rfind('/')?];
-        let description = self
-            .strict_doc
-            .get_or_init(|| {
-                serde_json::from_str(STRICT_SCHEMA).expect("tested: the strict schema is JSON")
-            })
-            .pointer(parent)?
-            .get("description")?
-            .as_str()?;
-        let sentence = description.split(". ").next()?.trim_end_matches('.');
-        let mut chars = sentence.chars();
-        let first = chars.next()?.to_lowercase();
-        Some(first.chain(chars).collect())
+        let table = crate::rules::PATTERN_DESCRIPTIONS;
+        let at = table.binary_search_by(|(at, _)| (*at).cmp(parent)).ok()?;
+        Some(table[at].1.to_string())
     }
 }
 

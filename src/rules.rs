@@ -50,6 +50,29 @@ pub(crate) struct RuleInfo {
     pub(crate) description: &'static str,
 }
 
+/// The parts of an assembled schema the crate compiles, cut at build time: the envelope, and
+/// each results rule's condition and item schema, each self-contained.
+pub(crate) struct Parts {
+    /// The schema with its results and nesting rules left as `true`, as JSON text.
+    pub(crate) envelope: &'static str,
+    /// The results rules.
+    pub(crate) entries: &'static [EntryPart],
+    /// The distinct item schemas, as JSON text.
+    pub(crate) items: &'static [&'static str],
+}
+
+/// One results rule of [`Parts`].
+pub(crate) struct EntryPart {
+    /// Its position in the schema's `allOf`.
+    pub(crate) index: usize,
+    /// The registry entry it belongs to.
+    pub(crate) key: RuleKey,
+    /// Its `if`, as JSON text.
+    pub(crate) condition: &'static str,
+    /// Which of [`Parts::items`] is its item schema.
+    pub(crate) items: usize,
+}
+
 include!(concat!(env!("OUT_DIR"), "/rules.rs"));
 
 impl Strictness {
@@ -58,6 +81,14 @@ impl Strictness {
         match self {
             Strictness::Contract => CONTRACT_RULES,
             Strictness::Strict => STRICT_RULES,
+        }
+    }
+
+    /// The parts of the schema the crate compiles.
+    pub(crate) fn parts(self) -> &'static Parts {
+        match self {
+            Strictness::Contract => &CONTRACT_PARTS,
+            Strictness::Strict => &STRICT_PARTS,
         }
     }
 }
