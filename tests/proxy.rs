@@ -361,6 +361,40 @@ mod violations {
             .any(|i| i.instance_path.starts_with("/error")));
     }
 
+    /// Finding 6: section 4 covers 4xx and 5xx only; a redirect is no error body.
+    #[tokio::test]
+    async fn redirects_are_not_checked_as_section_4_bodies_and_pass_even_with_fail_on_violation() {
+        let upstream = Server::start().await;
+        upstream.script(
+            TASK_PATH,
+            vec![Step::Reply {
+                status: 302,
+                headers: vec![("Location".into(), "/v1/tasks/elsewhere".into())],
+                body: b"<a href=\"/v1/tasks/elsewhere\">moved</a>".to_vec(),
+            }],
+        );
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            fail_on_violation: true,
+            ..ProxyConfig::default()
+        })
+        .await;
+        let response = http()
+            .get(format!("{}{TASK_PATH}", proxy.base_url()))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status().as_u16(), 302);
+        assert_eq!(
+            response.headers().get("location").and_then(|v| v.to_str().ok()),
+            Some("/v1/tasks/elsewhere")
+        );
+        let report = proxy.shutdown().await;
+        assert!(report.passed(), "{:?}", report.violations);
+        assert_eq!(report.summary.checked, 0, "a redirect is not checked");
+    }
+
     #[tokio::test]
     async fn strict_makes_drift_a_violation() {
         let upstream = Server::start().await;
