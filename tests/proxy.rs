@@ -246,6 +246,50 @@ mod pass_through {
         proxy.shutdown().await;
     }
 
+    /// Finding 3: an answer passed on unchanged keeps the upstream's Content-Length,
+    /// streamed or checked, GET or HEAD.
+    #[tokio::test]
+    async fn content_length_of_the_upstream_comes_back_on_streamed_checked_and_head_answers() {
+        let upstream = Server::start().await;
+        let file = vec![7u8; 5000];
+        upstream.script("/files/t/0/v.bin", vec![Step::bytes(&file)]);
+        let task = envelope(40, &json!({}));
+        upstream.script(TASK_PATH, vec![Step::json(200, task.clone())]);
+        for mode in ["pass-through", "record"] {
+            let dir = tempfile::tempdir().expect("a directory");
+            let mode = match mode {
+                "record" => Mode::Record(dir.path().into()),
+                _ => Mode::PassThrough,
+            };
+            let proxy = proxy(&upstream.base(), mode.clone()).await;
+            for (path, length) in [
+                ("/files/t/0/v.bin", file.len()),
+                (TASK_PATH, task.len()),
+            ] {
+                let url = format!("{}{path}", proxy.base_url());
+                for head in [false, true] {
+                    let request = if head { http().head(&url) } else { http().get(&url) };
+                    let response = request.bearer_auth(KEY).send().await.expect("an answer");
+                    assert_eq!(response.status().as_u16(), 200, "{mode:?} {path}");
+                    let declared = response
+                        .headers()
+                        .get("content-length")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    assert_eq!(
+                        declared,
+                        Some(length.to_string()),
+                        "{mode:?} {path} head {head}: {:?}",
+                        response.headers()
+                    );
+                    let body = response.bytes().await.expect("a body");
+                    assert_eq!(body.len(), if head { 0 } else { length });
+                }
+            }
+            proxy.shutdown().await;
+        }
+    }
+
     #[tokio::test]
     async fn the_crates_client_waits_for_a_submitted_task_through_the_proxy() {
         let mock = mock().await;

@@ -184,7 +184,7 @@ impl Shared {
                 Arc::clone(&self.journal),
                 exchange.label.to_string(),
             );
-            return Ok(send(status, headers, body));
+            return Ok(passed_on(status, headers, body));
         }
         match upstream.hold(&mut response, self.max_bytes).await? {
             Held::Whole(bytes) => Ok(self.held(exchange, status, headers, bytes)),
@@ -204,7 +204,7 @@ impl Shared {
                     Arc::clone(&self.journal),
                     exchange.label.to_string(),
                 );
-                Ok(send(status, headers, body))
+                Ok(passed_on(status, headers, body))
             }
         }
     }
@@ -227,7 +227,7 @@ impl Shared {
         self.record(exchange, status, &headers, Some(&bytes));
         match violation {
             Some(violation) if self.fail_on_violation => refusal::violation(&violation),
-            _ => send(status, headers, Body::from(bytes)),
+            _ => passed_on(status, headers, Body::from(bytes)),
         }
     }
 
@@ -262,5 +262,18 @@ fn send(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = end_to_end(&headers);
+    response
+}
+
+/// The response of an answer whose body goes on unchanged (held whole or streamed): as
+/// [`send`], with the answer's own `Content-Length` kept, so the application sees the
+/// length the upstream declared (a `HEAD` answer too) and a body cut short stays visibly
+/// short.
+fn passed_on(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
+    let length = headers.get(header::CONTENT_LENGTH).cloned();
+    let mut response = send(status, headers, body);
+    if let Some(length) = length {
+        response.headers_mut().insert(header::CONTENT_LENGTH, length);
+    }
     response
 }
