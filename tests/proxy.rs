@@ -619,6 +619,43 @@ mod record_and_replay {
         replay.shutdown().await;
     }
 
+    /// Finding 5: recording keeps files by the id in the poll path; replay must look them up
+    /// by the same key, even when the envelope's `id` differs.
+    #[tokio::test]
+    async fn replay_serves_recorded_files_when_the_poll_path_id_differs_from_the_envelope_id() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let upstream = Server::start().await;
+        let alias = "/v1/tasks/task-alias-of-another-id";
+        let video = upstream.url("/r/v.mp4?sig=abc");
+        upstream.script(
+            alias,
+            vec![Step::json(
+                200,
+                envelope(100, &json!({"status": "completed", "results": [{"url": video}]})),
+            )],
+        );
+        upstream.script("/r/v.mp4", vec![Step::bytes(b"the aliased video")]);
+        let recorder = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
+        assert_eq!(get(recorder.base_url(), alias, Some(KEY)).await.status, 200);
+        recorder.shutdown().await;
+        let replay = start(ProxyConfig {
+            mode: Mode::Replay(dir.path().into()),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let answer = json_of(&get(replay.base_url(), alias, Some(KEY)).await);
+        assert_eq!(answer["id"], ID, "the envelope's own id is kept");
+        let url = answer["results"][0]["url"].as_str().expect("a URL").to_string();
+        assert!(
+            url.starts_with(&format!("{}/__foxapi-proxy/files/", replay.base_url())),
+            "the result URL was not pointed at the recorded file: {url}"
+        );
+        let file = http().get(&url).send().await.expect("the file");
+        assert_eq!(file.status().as_u16(), 200);
+        assert_eq!(&file.bytes().await.expect("bytes")[..], b"the aliased video");
+        replay.shutdown().await;
+    }
+
     #[tokio::test]
     async fn nothing_secret_reaches_the_disk() {
         let dir = tempfile::tempdir().expect("a directory");

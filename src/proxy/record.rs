@@ -62,6 +62,18 @@ pub(crate) fn task_folder(id: &str) -> String {
     safe_name(id, UNTASKED)
 }
 
+/// The one key a task's cassettes and result files are kept under, recording and replay
+/// alike: the folder of the id in the path of a poll (`GET /v1/tasks/{id}`), else of the
+/// `id` of the answer's envelope (a submission); `None` for an exchange of no task.
+pub(crate) fn task_key(route: Route<'_>, envelope: Option<&Value>) -> Option<String> {
+    match route {
+        Route::Poll(id) => Some(task_folder(id)),
+        _ => envelope
+            .and_then(|e| e.get("id")?.as_str())
+            .map(task_folder),
+    }
+}
+
 /// The file name of result `index` downloaded from `url`: `<index>-<last path segment>`.
 pub(crate) fn file_name(index: usize, url: &url::Url) -> String {
     let last = url
@@ -117,15 +129,7 @@ impl Recorder {
             (CassetteBody::Json(value), true) if (200..300).contains(&seen.status) => Some(value),
             _ => None,
         };
-        let task_id = match route {
-            Route::Poll(id) => Some(id.to_string()),
-            _ => envelope
-                .and_then(|e| e.get("id")?.as_str())
-                .map(str::to_string),
-        };
-        let folder = task_id
-            .as_deref()
-            .map_or_else(|| UNTASKED.to_string(), task_folder);
+        let folder = task_key(route, envelope).unwrap_or_else(|| UNTASKED.to_string());
         if let Err(e) = self.write_cassette(&cassette, &folder) {
             journal.warn(label, &format!("the cassette was not written: {e}"));
         }

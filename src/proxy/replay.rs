@@ -6,7 +6,7 @@
 use super::cassette::{Cassette, CassetteResponse, Corrupt};
 use super::events::shown;
 use super::inspect::Route;
-use super::record::{cassettes_dir, files_dir, task_folder};
+use super::record::{cassettes_dir, files_dir, task_key};
 use super::{ProxyError, FILES_ROUTE};
 use crate::redact::mask_urls;
 use axum::http::{HeaderName, HeaderValue, Method};
@@ -136,7 +136,7 @@ impl Replay {
         let body = match (&recorded.body, Route::of(method, path)) {
             (super::CassetteBody::Json(value), route) if route.answers_tasks() => {
                 let mut value = value.clone();
-                self.point_at_files(&mut value, base);
+                self.point_at_files(route, &mut value, base);
                 serde_json::to_vec(&value).unwrap_or_default()
             }
             (body, _) => body.to_bytes(),
@@ -148,14 +148,12 @@ impl Replay {
         })
     }
 
-    /// Rewrites the URL of each result whose file was recorded to the proxy's file route.
-    fn point_at_files(&self, envelope: &mut Value, base: &str) {
-        let folder = task_folder(
-            envelope
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        );
+    /// Rewrites the URL of each result whose file was recorded to the proxy's file route; the
+    /// files are looked up under the key recording kept them by ([`task_key`]).
+    fn point_at_files(&self, route: Route<'_>, envelope: &mut Value, base: &str) {
+        let Some(folder) = task_key(route, Some(envelope)) else {
+            return;
+        };
         let Some(results) = envelope.get_mut("results").and_then(Value::as_array_mut) else {
             return;
         };
