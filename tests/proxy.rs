@@ -721,6 +721,108 @@ mod record_and_replay {
         );
     }
 
+    /// An upstream that echoes every credential it receives (the values of `Authorization`,
+    /// `X-Api-Key`, `Api-Key`, `X-Goog-Api-Key` and `Cookie`, joined) in a task envelope that
+    /// breaks the contract (`/progress`) and drifts at `/status` (so a report quotes it), in
+    /// `note`, and in the `X-Request-Id` header; and in a 401 section 4 body at
+    /// `/v1/tasks/refused`.
+    async fn echoing_upstream() -> (String, tokio::task::JoinHandle<()>) {
+        use axum::http::HeaderMap;
+        async fn echo(uri: axum::http::Uri, headers: HeaderMap) -> axum::response::Response {
+            use axum::response::IntoResponse;
+            let echoed: Vec<String> = [
+                "authorization",
+                "x-api-key",
+                "api-key",
+                "x-goog-api-key",
+                "cookie",
+            ]
+            .iter()
+            .filter_map(|name| Some(headers.get(*name)?.to_str().ok()?.to_string()))
+            .collect();
+            let echoed = echoed.join(" | ");
+            let (status, body) = if uri.path() == "/v1/tasks/refused" {
+                (
+                    401,
+                    json!({"error": {"message": format!("invalid key: {echoed}"), "type": "authentication_error"}}),
+                )
+            } else {
+                let mut body: Value =
+                    serde_json::from_str(&envelope(150, &json!({"note": echoed.clone()})))
+                        .expect("an envelope");
+                body["status"] = json!(echoed.clone());
+                (200, body)
+            };
+            (
+                axum::http::StatusCode::from_u16(status).expect("a status"),
+                [("x-request-id", format!("req {echoed}"))],
+                axum::Json(body),
+            )
+                .into_response()
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        let app = axum::Router::new().fallback(echo);
+        let serving = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (base, serving)
+    }
+
+    /// Finding 4: a key sent without `Bearer`, in an api-key header, or as a cookie is a
+    /// secret too: its echoes reach neither the disk nor the reports nor the events.
+    #[tokio::test]
+    async fn key_echoes_are_removed_whatever_header_carried_the_key() {
+        let (base, serving) = echoing_upstream().await;
+        for (header, value, secret) in [
+            ("Authorization", "sk-live-RAWKEY7777777", "sk-live-RAWKEY7777777"),
+            ("X-Api-Key", "sk-xapi-SECRET8888", "sk-xapi-SECRET8888"),
+            ("Api-Key", "sk-apikey-SECRET9999", "sk-apikey-SECRET9999"),
+            ("X-Goog-Api-Key", "AIzaGOOGSECRET0000", "AIzaGOOGSECRET0000"),
+            ("Cookie", "theme=dark; session=COOKIESECRET", "COOKIESECRET"),
+        ] {
+            let dir = tempfile::tempdir().expect("a directory");
+            let proxy = proxy(&base, Mode::Record(dir.path().into())).await;
+            let mut events = proxy.events();
+            let mut echoed = String::new();
+            for path in [TASK_PATH, "/v1/tasks/refused"] {
+                let response = http()
+                    .get(format!("{}{path}", proxy.base_url()))
+                    .header(header, value)
+                    .send()
+                    .await
+                    .expect("an answer");
+                echoed.push_str(&String::from_utf8_lossy(&seen(response).await.body));
+            }
+            assert!(
+                echoed.contains(secret),
+                "the upstream echoed {header} to the application: {echoed}"
+            );
+            let report = proxy.shutdown().await;
+            assert!(!report.passed(), "progress 150 is a violation");
+            let events: Vec<String> = drain(&mut events).iter().map(ToString::to_string).collect();
+            let shown = format!("{:?} {:?} {events:?}", report.outcomes, report.violations);
+            assert!(!shown.contains(secret), "{header}: {secret} reported: {shown}");
+            let files = files_under(dir.path());
+            assert!(
+                files.iter().any(|f| f.to_string_lossy().contains("/fixtures/")),
+                "{files:?}"
+            );
+            for file in &files {
+                let text = String::from_utf8_lossy(&std::fs::read(file).expect("readable"))
+                    .into_owned();
+                assert!(
+                    !text.contains(secret),
+                    "{header}: {secret} in {}: {text}",
+                    file.display()
+                );
+            }
+        }
+        serving.abort();
+    }
+
     #[tokio::test]
     async fn replay_answers_an_unrecorded_request_with_a_404_naming_it() {
         let dir = tempfile::tempdir().expect("a directory");

@@ -2,7 +2,8 @@
 //! the upstream or the recording), hold it to the contract, record it, and send it on
 //! unchanged (or a 502 naming the violation, with `fail_on_violation`).
 
-use super::cassette::Seen;
+use super::cassette::{scrub, Seen};
+use super::credentials::secrets_of;
 use super::events::{shown, Journal};
 use super::forward::{self, end_to_end, Forwarder, Held};
 use super::inspect::{inspect, Check, Route};
@@ -54,24 +55,16 @@ async fn read_body(body: Body, limit: usize) -> Result<Option<Bytes>, String> {
     Ok(Some(Bytes::from(read)))
 }
 
-/// The API key of an `Authorization: Bearer` header, when it is one long enough to find.
-fn keys_of(headers: &HeaderMap) -> Vec<ApiKey> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .and_then(|(_, token)| ApiKey::new(token).ok())
-        .into_iter()
-        .collect()
-}
-
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     shared.journal.answered();
     let (parts, body) = request.into_parts();
     let method = parts.method;
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
-    let label = shown(&format!("{method} {path}"));
+    // Every secret the request carries (credential headers, cookie values): its echoes are
+    // taken out of everything kept or shown.
+    let keys = secrets_of(&parts.headers);
+    let label = shown(&scrub(&format!("{method} {path}"), &keys));
     if let Some(replay) = &shared.replay {
         if path.starts_with(FILES_ROUTE) {
             return match replay.file(&path) {
@@ -103,7 +96,6 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .into_response()
         }
     };
-    let keys = keys_of(&parts.headers);
     let route = Route::of(&method, &path);
     let exchange = Exchange {
         method: &method,

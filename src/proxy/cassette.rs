@@ -1,8 +1,9 @@
 //! The cassette: one recorded exchange, one JSON file. Secrets are removed as it is made,
 //! before anything touches the disk: the `Authorization` header is kept only as
-//! `Bearer REDACTED`, cookies are not kept, every echo of the key the request carried is
-//! taken out, and the secrets of signed URLs (in the path, the query, header values and
-//! bodies) are masked ([`crate::redact`]).
+//! `Bearer REDACTED`, cookies and other credential headers are not kept, every echo of a
+//! secret the request carried (the value of any credential header, with or without a scheme,
+//! and every cookie value) is taken out, and the secrets of signed URLs (in the path, the
+//! query, header values and bodies) are masked ([`crate::redact`]).
 
 use crate::redact::{mask_urls, REDACTED};
 use crate::secret::ApiKey;

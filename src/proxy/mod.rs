@@ -40,6 +40,7 @@
 mod app;
 mod cassette;
 mod config;
+mod credentials;
 mod disk;
 mod events;
 mod forward;
