@@ -656,6 +656,68 @@ mod record_and_replay {
         replay.shutdown().await;
     }
 
+    /// Finding 1: a binary body within --max-bytes replays byte for byte; an answer whose
+    /// body was too large to record replays as a 502 `not_recorded` saying why (never an
+    /// empty 200), and start-up counts them.
+    #[tokio::test]
+    async fn replay_sends_binary_bodies_and_refuses_bodies_that_were_not_recorded() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let upstream = Server::start().await;
+        let picture: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        assert!(std::str::from_utf8(&picture).is_err());
+        upstream.script(
+            "/cdn/pic.png",
+            vec![Step::Reply {
+                status: 200,
+                headers: vec![("Content-Type".into(), "image/png".into())],
+                body: picture.clone(),
+            }],
+        );
+        upstream.script("/hugefile", vec![Step::bytes(&vec![b'h'; 20_000])]);
+        let huge_task = envelope(40, &json!({"padding": "p".repeat(20_000)}));
+        let huge_path = "/v1/tasks/huge";
+        upstream.script(huge_path, vec![Step::json(200, huge_task)]);
+        let recorder = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            mode: Mode::Record(dir.path().into()),
+            max_bytes: 10_000,
+            ..ProxyConfig::default()
+        })
+        .await;
+        for path in ["/cdn/pic.png", "/hugefile", huge_path] {
+            assert_eq!(get(recorder.base_url(), path, Some(KEY)).await.status, 200);
+        }
+        recorder.shutdown().await;
+
+        let replay = start(ProxyConfig {
+            mode: Mode::Replay(dir.path().into()),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut not_recorded: Vec<String> =
+            replay.not_recorded().iter().map(|n| n.exchange.clone()).collect();
+        not_recorded.sort();
+        assert_eq!(
+            not_recorded,
+            ["GET /hugefile -> 200", "GET /v1/tasks/huge -> 200"]
+        );
+        let pic = get(replay.base_url(), "/cdn/pic.png", None).await;
+        assert_eq!(pic.status, 200);
+        assert_eq!(pic.content_type.as_deref(), Some("image/png"));
+        assert_eq!(pic.body, picture, "the binary body replays byte for byte");
+        for path in ["/hugefile", huge_path] {
+            let answer = get(replay.base_url(), path, Some(KEY)).await;
+            let message = section4(&answer, 502);
+            assert_eq!(json_of(&answer)["error"]["code"], "not_recorded", "{path}");
+            assert!(
+                message.contains(path) && message.contains("--max-bytes"),
+                "{path}: {message}"
+            );
+        }
+        let report = replay.shutdown().await;
+        assert!(report.passed(), "no spurious violation: {:?}", report.violations);
+    }
+
     #[tokio::test]
     async fn nothing_secret_reaches_the_disk() {
         let dir = tempfile::tempdir().expect("a directory");

@@ -108,6 +108,16 @@ async fn serve(args: ProxyArgs) -> ExitCode {
     for corrupt in proxy.corrupt() {
         eprintln!("warning: cassette not replayed: {corrupt}");
     }
+    let not_recorded = proxy.not_recorded();
+    if !not_recorded.is_empty() {
+        eprintln!(
+            "warning: the recording holds {} answers whose bodies were not recorded; replay answers each with a 502 not_recorded:",
+            not_recorded.len()
+        );
+        for answer in not_recorded {
+            eprintln!("  {answer}");
+        }
+    }
     let mut events = proxy.events();
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {

@@ -9,7 +9,7 @@ use super::forward::{self, end_to_end, Forwarder, Held};
 use super::inspect::{inspect, Check, Route};
 use super::record::Recorder;
 use super::refusal;
-use super::replay::Replay;
+use super::replay::{Replay, Replayed};
 use super::FILES_ROUTE;
 use crate::secret::ApiKey;
 use crate::Contract;
@@ -68,7 +68,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if let Some(replay) = &shared.replay {
         if path.starts_with(FILES_ROUTE) {
             return match replay.file(&path) {
-                Some(file) => send(StatusCode::OK, file.headers, Body::from(file.body)),
+                Some(Replayed {
+                    headers,
+                    body: Ok(body),
+                    ..
+                }) => send(StatusCode::OK, headers, Body::from(body)),
+                Some(Replayed { body: Err(why), .. }) => {
+                    refusal::body_not_recorded(&label, &replay.shown_dir, &why)
+                }
                 None => refusal::not_recorded(&label, &replay.shown_dir),
             };
         }
@@ -109,15 +116,16 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     if let Some(replay) = &shared.replay {
         match replay.answer(&method, &path, &shared.base_url) {
-            Some(recorded) => {
-                let status =
-                    StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::BAD_GATEWAY);
-                shared.held(
-                    &exchange,
-                    status,
-                    recorded.headers,
-                    Bytes::from(recorded.body),
-                )
+            Some(Replayed {
+                status,
+                headers,
+                body: Ok(body),
+            }) => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                shared.held(&exchange, status, headers, Bytes::from(body))
+            }
+            Some(Replayed { body: Err(why), .. }) => {
+                refusal::body_not_recorded(&label, &replay.shown_dir, &why)
             }
             None => refusal::not_recorded(&label, &replay.shown_dir),
         }

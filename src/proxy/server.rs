@@ -6,7 +6,7 @@ use super::events::{Journal, ProxyEvent, ProxyReport};
 use super::forward::Forwarder;
 use super::record::Recorder;
 use super::replay::Replay;
-use super::{Corrupt, Mode, ProxyConfig, ProxyError};
+use super::{Corrupt, Mode, NotRecorded, ProxyConfig, ProxyError};
 use crate::{Contract, Limits};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -136,6 +136,16 @@ impl Proxy {
             .replay
             .as_ref()
             .map_or(&[], |replay| replay.corrupt.as_slice())
+    }
+
+    /// The recorded answers replay cannot send because their bodies were not recorded
+    /// (larger than `--max-bytes` when recorded); each is answered with a 502 `not_recorded`
+    /// that says why. Empty unless replaying.
+    pub fn not_recorded(&self) -> &[NotRecorded] {
+        self.shared
+            .replay
+            .as_ref()
+            .map_or(&[], |replay| replay.not_recorded.as_slice())
     }
 
     /// Events (violations, upstream faults, warnings) from now on, as they happen.
