@@ -20,6 +20,10 @@ const FLUX: &str = "task-unified-1757165046-flux0015";
 const ID: &str = "task-unified-1757165031-uyujaw3d";
 const TASK_PATH: &str = "/v1/tasks/task-unified-1757165031-uyujaw3d";
 
+/// The head and the first bytes of a body that promises 100 bytes and never sends them.
+const STALLED_POST: &[u8] =
+    b"POST /v1/images/generations HTTP/1.1\r\nHost: p\r\nContent-Length: 100\r\n\r\n{\"mo";
+
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
 }
@@ -262,13 +266,14 @@ mod pass_through {
                 _ => Mode::PassThrough,
             };
             let proxy = proxy(&upstream.base(), mode.clone()).await;
-            for (path, length) in [
-                ("/files/t/0/v.bin", file.len()),
-                (TASK_PATH, task.len()),
-            ] {
+            for (path, length) in [("/files/t/0/v.bin", file.len()), (TASK_PATH, task.len())] {
                 let url = format!("{}{path}", proxy.base_url());
                 for head in [false, true] {
-                    let request = if head { http().head(&url) } else { http().get(&url) };
+                    let request = if head {
+                        http().head(&url)
+                    } else {
+                        http().get(&url)
+                    };
                     let response = request.bearer_auth(KEY).send().await.expect("an answer");
                     assert_eq!(response.status().as_u16(), 200, "{mode:?} {path}");
                     let declared = response
@@ -431,7 +436,10 @@ mod violations {
             .expect("an answer");
         assert_eq!(response.status().as_u16(), 302);
         assert_eq!(
-            response.headers().get("location").and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
             Some("/v1/tasks/elsewhere")
         );
         let report = proxy.shutdown().await;
@@ -631,7 +639,10 @@ mod record_and_replay {
             alias,
             vec![Step::json(
                 200,
-                envelope(100, &json!({"status": "completed", "results": [{"url": video}]})),
+                envelope(
+                    100,
+                    &json!({"status": "completed", "results": [{"url": video}]}),
+                ),
             )],
         );
         upstream.script("/r/v.mp4", vec![Step::bytes(b"the aliased video")]);
@@ -645,14 +656,20 @@ mod record_and_replay {
         .await;
         let answer = json_of(&get(replay.base_url(), alias, Some(KEY)).await);
         assert_eq!(answer["id"], ID, "the envelope's own id is kept");
-        let url = answer["results"][0]["url"].as_str().expect("a URL").to_string();
+        let url = answer["results"][0]["url"]
+            .as_str()
+            .expect("a URL")
+            .to_string();
         assert!(
             url.starts_with(&format!("{}/__foxapi-proxy/files/", replay.base_url())),
             "the result URL was not pointed at the recorded file: {url}"
         );
         let file = http().get(&url).send().await.expect("the file");
         assert_eq!(file.status().as_u16(), 200);
-        assert_eq!(&file.bytes().await.expect("bytes")[..], b"the aliased video");
+        assert_eq!(
+            &file.bytes().await.expect("bytes")[..],
+            b"the aliased video"
+        );
         replay.shutdown().await;
     }
 
@@ -694,8 +711,11 @@ mod record_and_replay {
             ..ProxyConfig::default()
         })
         .await;
-        let mut not_recorded: Vec<String> =
-            replay.not_recorded().iter().map(|n| n.exchange.clone()).collect();
+        let mut not_recorded: Vec<String> = replay
+            .not_recorded()
+            .iter()
+            .map(|n| n.exchange.clone())
+            .collect();
         not_recorded.sort();
         assert_eq!(
             not_recorded,
@@ -715,7 +735,11 @@ mod record_and_replay {
             );
         }
         let report = replay.shutdown().await;
-        assert!(report.passed(), "no spurious violation: {:?}", report.violations);
+        assert!(
+            report.passed(),
+            "no spurious violation: {:?}",
+            report.violations
+        );
     }
 
     #[tokio::test]
@@ -839,7 +863,11 @@ mod record_and_replay {
     async fn key_echoes_are_removed_whatever_header_carried_the_key() {
         let (base, serving) = echoing_upstream().await;
         for (header, value, secret) in [
-            ("Authorization", "sk-live-RAWKEY7777777", "sk-live-RAWKEY7777777"),
+            (
+                "Authorization",
+                "sk-live-RAWKEY7777777",
+                "sk-live-RAWKEY7777777",
+            ),
             ("X-Api-Key", "sk-xapi-SECRET8888", "sk-xapi-SECRET8888"),
             ("Api-Key", "sk-apikey-SECRET9999", "sk-apikey-SECRET9999"),
             ("X-Goog-Api-Key", "AIzaGOOGSECRET0000", "AIzaGOOGSECRET0000"),
@@ -866,15 +894,20 @@ mod record_and_replay {
             assert!(!report.passed(), "progress 150 is a violation");
             let events: Vec<String> = drain(&mut events).iter().map(ToString::to_string).collect();
             let shown = format!("{:?} {:?} {events:?}", report.outcomes, report.violations);
-            assert!(!shown.contains(secret), "{header}: {secret} reported: {shown}");
+            assert!(
+                !shown.contains(secret),
+                "{header}: {secret} reported: {shown}"
+            );
             let files = files_under(dir.path());
             assert!(
-                files.iter().any(|f| f.to_string_lossy().contains("/fixtures/")),
+                files
+                    .iter()
+                    .any(|f| f.to_string_lossy().contains("/fixtures/")),
                 "{files:?}"
             );
             for file in &files {
-                let text = String::from_utf8_lossy(&std::fs::read(file).expect("readable"))
-                    .into_owned();
+                let text =
+                    String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
                 assert!(
                     !text.contains(secret),
                     "{header}: {secret} in {}: {text}",
@@ -1066,6 +1099,32 @@ mod faults {
         assert_eq!(report.faults, 1);
     }
 
+    /// Finding 7c: an upstream fault is an outcome of the reports (an `upstream_failed`
+    /// error) and fails the run, so CI sees it.
+    #[tokio::test]
+    async fn upstream_faults_are_failed_outcomes_in_the_reports() {
+        let (_, _, report) = fault(Step::Drop).await;
+        assert_eq!(report.faults, 1);
+        assert!(!report.passed(), "a fault fails the run");
+        let [outcome] = report.outcomes.as_slice() else {
+            panic!("expected one outcome, found {:?}", report.outcomes);
+        };
+        assert!(
+            outcome.source.contains(TASK_PATH) && outcome.source.ends_with("upstream_failed"),
+            "{}",
+            outcome.source
+        );
+        assert!(!outcome.report.is_valid());
+        assert!(
+            outcome.report.errors[0]
+                .message
+                .starts_with("upstream_failed:"),
+            "{:?}",
+            outcome.report.errors
+        );
+        assert_eq!((report.summary.invalid, report.summary.failed), (1, 1));
+    }
+
     #[tokio::test]
     async fn an_upstream_that_resets_the_connection_gives_a_502() {
         let (message, events, _) = fault(Step::Drop).await;
@@ -1192,6 +1251,113 @@ mod faults {
         proxy.shutdown().await;
     }
 
+    /// Finding 2: a client that stalls in its request body does not keep the proxy from
+    /// shutting down: after the grace its connection is dropped, said in a warning, and
+    /// the report comes.
+    #[tokio::test]
+    async fn a_stalled_client_does_not_stop_the_proxy_from_shutting_down_and_reporting() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            header_read_timeout: Duration::from_secs(600),
+            request_body_timeout: Duration::from_secs(600),
+            shutdown_grace: Duration::from_millis(100),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut events = proxy.events();
+        let mut stalled = tokio::net::TcpStream::connect(proxy.addr())
+            .await
+            .expect("connect");
+        stalled.write_all(STALLED_POST).await.expect("sent");
+        // A whole exchange after it: the stalled connection was accepted first.
+        assert_eq!(
+            get(proxy.base_url(), TASK_PATH, Some(KEY)).await.status,
+            200
+        );
+        let report = tokio::time::timeout(Duration::from_secs(120), proxy.shutdown())
+            .await
+            .expect("the proxy shut down despite the stalled client");
+        assert_eq!(report.exchanges, 2, "both requests were seen");
+        assert_eq!(report.summary.checked, 1);
+        let events = drain(&mut events);
+        let warned = events.iter().any(|e| {
+            matches!(e, ProxyEvent::Warning { message, .. } if message.contains("connections were still open"))
+        });
+        assert!(warned, "the dropped connection is said: {events:?}");
+        let mut rest = Vec::new();
+        let _ = stalled.read_to_end(&mut rest).await;
+        assert!(
+            !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
+            "the stalled request was never answered as if whole"
+        );
+    }
+
+    /// Finding 2: a request body that stalls gets a 408 with a section 4 body, and never
+    /// reaches the upstream.
+    #[tokio::test]
+    async fn a_request_body_that_stalls_gets_a_408_and_never_reaches_the_upstream() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = Server::start().await;
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            request_body_timeout: Duration::from_millis(100),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut stalled = tokio::net::TcpStream::connect(proxy.addr())
+            .await
+            .expect("connect");
+        stalled.write_all(STALLED_POST).await.expect("sent");
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&answer).contains("request_timeout") {
+            let n = stalled.read(&mut chunk).await.expect("read");
+            assert!(
+                n > 0,
+                "closed without an answer: {:?}",
+                String::from_utf8_lossy(&answer)
+            );
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("--request-body-timeout"), "{text}");
+        assert_eq!(upstream.count("/v1/images/generations"), 0);
+        proxy.shutdown().await;
+    }
+
+    /// Finding 2: a request head that stalls is closed after the header read timeout.
+    #[tokio::test]
+    async fn a_request_head_that_stalls_is_closed() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = Server::start().await;
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            header_read_timeout: Duration::from_millis(100),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut stalled = tokio::net::TcpStream::connect(proxy.addr())
+            .await
+            .expect("connect");
+        stalled
+            .write_all(b"GET /v1/tasks/x HTTP/1.1\r\nHost: p\r\n")
+            .await
+            .expect("sent");
+        let mut rest = Vec::new();
+        let _ = stalled.read_to_end(&mut rest).await;
+        assert!(
+            !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
+            "{}",
+            String::from_utf8_lossy(&rest)
+        );
+        assert_eq!(upstream.count("/v1/tasks/x"), 0);
+        proxy.shutdown().await;
+    }
+
     #[tokio::test]
     async fn start_refuses_what_cannot_work_and_says_so() {
         let outside = Proxy::start(ProxyConfig {
@@ -1303,6 +1469,160 @@ mod cli {
         assert_eq!(report["responses"][0]["valid"], false);
         let junit = std::fs::read_to_string(&junit_report).expect("the JUnit report");
         assert!(junit.contains("<failure"), "{junit}");
+    }
+
+    /// Waits for `child` to exit, or kills it and fails after `limit`: a guard against a
+    /// hang, not a measure of time.
+    fn exit_of(child: std::process::Child, limit: Duration) -> std::process::Output {
+        let pid = child.id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        match rx.recv_timeout(limit) {
+            Ok(output) => output.expect("the proxy exits"),
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                panic!("the proxy did not exit after its stop signal");
+            }
+        }
+    }
+
+    /// Finding 7a: a report that cannot be created stops the proxy at start, with exit 2.
+    #[test]
+    fn proxy_exits_2_at_once_when_a_report_cannot_be_created() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let report = dir.path().join("missing-dir").join("proxy.json");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+            .args(["proxy", "--upstream", "http://127.0.0.1:9", "--report"])
+            .arg(format!("json:{}", report.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+        if line.starts_with("listening on") {
+            let _ = Command::new("kill")
+                .args(["-KILL", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+            panic!("the proxy started although its report cannot be written");
+        }
+        let output = exit_of(child, Duration::from_secs(60));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("proxy.json") && stderr.contains("cannot create the report"),
+            "{stderr}"
+        );
+    }
+
+    /// Finding 2 (through the command): a client stalled in its request body does not keep
+    /// SIGINT from ending the proxy; the reports are written and the exit code comes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn proxy_with_a_stalled_client_still_exits_and_writes_its_reports_after_sigint() {
+        use std::io::Write;
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
+        let dir = tempfile::tempdir().expect("a directory");
+        let json_report = dir.path().join("proxy.json");
+        let base = upstream.base();
+        let report_arg = format!("json:{}", json_report.display());
+        let (code, stderr) = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+                .args(["proxy", "--upstream", &base, "--shutdown-grace", "1"])
+                .args(["--report", &report_arg])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the binary starts");
+            let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let base = line
+                .trim_end()
+                .strip_prefix("listening on ")
+                .map(str::to_string);
+            // Nothing may panic before the proxy is stopped: it would outlive the test.
+            let stalled = base.as_ref().and_then(|base| {
+                let mut stream =
+                    std::net::TcpStream::connect(base.trim_start_matches("http://")).ok()?;
+                stream.write_all(STALLED_POST).ok()?;
+                Some(stream)
+            });
+            let answered = base.and_then(|base| {
+                let url = format!("{base}{TASK_PATH}");
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    runtime.block_on(async {
+                        Some(
+                            http()
+                                .get(url)
+                                .bearer_auth(KEY)
+                                .send()
+                                .await
+                                .ok()?
+                                .status()
+                                .as_u16(),
+                        )
+                    })
+                })
+                .join()
+                .ok()
+                .flatten()
+            });
+            let _ = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status();
+            let output = exit_of(child, Duration::from_secs(120));
+            drop(stalled);
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            assert_eq!(answered, Some(200), "{stderr}");
+            (output.status.code(), stderr)
+        })
+        .await
+        .expect("the run");
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(stderr.contains("connections were still open"), "{stderr}");
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
+                .expect("JSON");
+        assert_eq!(report["summary"]["valid"], 1, "{report}");
+    }
+
+    /// Finding 7c (through the command): an upstream fault is in the JSON report and makes
+    /// the exit code 1.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn proxy_exits_1_and_reports_an_upstream_fault() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let base = format!("http://{}", closed.local_addr().expect("an address"));
+        drop(closed);
+        let dir = tempfile::tempdir().expect("a directory");
+        let json_report = dir.path().join("proxy.json");
+        let report_arg = format!("json:{}", json_report.display());
+        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
+            run(
+                &["--upstream", &base, "--report", &report_arg],
+                TASK_PATH,
+                "-TERM",
+            )
+        })
+        .await
+        .expect("the run");
+        assert_eq!(status, Some(502), "{stderr}");
+        assert_eq!(code, Some(1), "{stderr}");
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
+                .expect("JSON");
+        let text = report.to_string();
+        assert!(text.contains("upstream_failed"), "{report}");
+        assert_eq!(report["summary"]["invalid"], 1, "{report}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub strict: bool,
     pub fail_on_violation: bool,
     pub max_bytes: usize,
+    /// How long a request body may take to arrive whole.
+    pub request_body_timeout: std::time::Duration,
     pub journal: Arc<Journal>,
     pub upstream: Option<Forwarder>,
     pub recorder: Option<Recorder>,
@@ -88,10 +90,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if too_large {
         return refusal::too_large(&label, shared.max_bytes);
     }
-    let request_body = match read_body(body, shared.max_bytes).await {
-        Ok(Some(body)) => body,
-        Ok(None) => return refusal::too_large(&label, shared.max_bytes),
-        Err(e) => {
+    let read = tokio::time::timeout(
+        shared.request_body_timeout,
+        read_body(body, shared.max_bytes),
+    );
+    let request_body = match read.await {
+        Err(_) => return refusal::body_timeout(&label, shared.request_body_timeout),
+        Ok(Ok(Some(body))) => body,
+        Ok(Ok(None)) => return refusal::too_large(&label, shared.max_bytes),
+        Ok(Err(e)) => {
             return crate::mock::answer::Answer::error(
                 StatusCode::BAD_REQUEST,
                 crate::ErrorType::InvalidRequestError,
@@ -273,7 +280,9 @@ fn passed_on(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
     let length = headers.get(header::CONTENT_LENGTH).cloned();
     let mut response = send(status, headers, body);
     if let Some(length) = length {
-        response.headers_mut().insert(header::CONTENT_LENGTH, length);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, length);
     }
     response
 }

@@ -6,10 +6,10 @@
 //! query, header values and bodies) are masked ([`crate::redact`]).
 
 use crate::redact::{mask_urls, REDACTED};
-use base64::prelude::{Engine, BASE64_STANDARD};
 use crate::secret::ApiKey;
 use crate::untrusted::printable;
 use axum::http::HeaderMap;
+use base64::prelude::{Engine, BASE64_STANDARD};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -382,7 +382,10 @@ mod tests {
         assert!(back.starts_with(&[0xff, 0x00, 0x89]));
         assert!(!String::from_utf8_lossy(&back).contains("sk-binary-secret-1"));
         let omitted = CassetteBody::of(None, &[]);
-        assert!(omitted.to_bytes().expect_err("no body").contains("--max-bytes"));
+        assert!(omitted
+            .to_bytes()
+            .expect_err("no body")
+            .contains("--max-bytes"));
 
         let dir = tempfile::tempdir().expect("a directory");
         let path = dir.path().join("0001-GET-200.json");

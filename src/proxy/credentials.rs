@@ -37,9 +37,10 @@ fn credential_values(value: &str) -> impl Iterator<Item = &str> {
 /// The values of a `Cookie` header: `a=1; session=VALUE` gives `1` and `VALUE`, quotes taken
 /// off.
 fn cookie_values(value: &str) -> impl Iterator<Item = &str> {
-    value
-        .split(';')
-        .filter_map(|pair| pair.split_once('=').map(|(_, v)| v.trim().trim_matches('"')))
+    value.split(';').filter_map(|pair| {
+        pair.split_once('=')
+            .map(|(_, v)| v.trim().trim_matches('"'))
+    })
 }
 
 /// Every secret the request `headers` carry, each long enough to be found
@@ -115,7 +116,10 @@ mod tests {
     #[test]
     fn cookie_values_are_secrets_and_other_headers_are_not() {
         assert_eq!(
-            secrets(&[("cookie", "theme=dark; session=COOKIESECRET; id=\"QUOTEDSECRET\"")]),
+            secrets(&[(
+                "cookie",
+                "theme=dark; session=COOKIESECRET; id=\"QUOTEDSECRET\""
+            )]),
             ["COOKIESECRET", "QUOTEDSECRET"]
         );
         assert!(secrets(&[

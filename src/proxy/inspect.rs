@@ -147,7 +147,10 @@ mod tests {
                 );
             }
         }
-        assert_eq!(Check::of(&Method::POST, Route::Submit, 400), Check::ErrorBody);
+        assert_eq!(
+            Check::of(&Method::POST, Route::Submit, 400),
+            Check::ErrorBody
+        );
         assert_eq!(Check::of(&Method::GET, Route::Other, 599), Check::ErrorBody);
     }
 

@@ -224,10 +224,18 @@ impl Recorder {
         }
     }
 
-    /// Waits for the downloads under way.
-    pub async fn finish(&self) {
+    /// Waits for the downloads under way until `deadline`; those still running then are cut
+    /// off (their temporary files removed). Returns how many were cut off.
+    pub async fn finish(&self, deadline: tokio::time::Instant) -> usize {
         let mut running = std::mem::take(&mut self.downloads().running);
+        let all_done = async { while running.join_next().await.is_some() {} };
+        if tokio::time::timeout_at(deadline, all_done).await.is_ok() {
+            return 0;
+        }
+        let cut = running.len();
+        running.abort_all();
         while running.join_next().await.is_some() {}
+        cut
     }
 }
 

@@ -1,6 +1,6 @@
 //! The answers the proxy makes itself, each a section 4 error body (the mock's [`Answer`]): a
 //! 502 for an upstream fault, a violation or a recorded answer whose body was not recorded,
-//! a 413 for a request body too large, a 404 for a request a recording does not hold.
+//! a 413 for a request body too large, a 408 for one that stalls, a 404 for a request a recording does not hold.
 
 use super::Violation;
 use crate::mock::answer::Answer;
@@ -90,5 +90,19 @@ pub(crate) fn body_not_recorded(exchange: &str, dir: &str, why: &str) -> Respons
         ),
     )
     .code("not_recorded")
+    .into_response()
+}
+
+/// 408: the request body did not arrive whole within `limit`.
+pub(crate) fn body_timeout(exchange: &str, limit: std::time::Duration) -> Response {
+    Answer::error(
+        StatusCode::REQUEST_TIMEOUT,
+        ErrorType::InvalidRequestError,
+        format!(
+            "foxapi-contract proxy: {exchange}: expected the whole request body within {} s (--request-body-timeout), found it still arriving",
+            limit.as_secs_f64()
+        ),
+    )
+    .code("request_timeout")
     .into_response()
 }

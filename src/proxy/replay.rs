@@ -192,7 +192,8 @@ impl Replay {
         if recorded_name != name {
             return None;
         }
-        let body = std::fs::read(file).map_err(|e| format!("the recorded file cannot be read: {e}"));
+        let body =
+            std::fs::read(file).map_err(|e| format!("the recorded file cannot be read: {e}"));
         let mut headers = axum::http::HeaderMap::new();
         let content_type = crate::mock::files::content_type(name);
         headers.insert(
