@@ -742,6 +742,50 @@ mod record_and_replay {
         );
     }
 
+    /// Finding 7b: recording twice into one directory does not join the poll sequences;
+    /// replay serves the latest session's, so a completed task never goes back to pending.
+    #[tokio::test]
+    async fn a_second_recording_replaces_the_first_ones_poll_sequences_instead_of_extending_them() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let done =
+            json!({"status": "completed", "results": [{"url": "https://cdn.example/v.mp4"}]});
+        for progresses in [[10, 100], [20, 100]] {
+            let upstream = Server::start().await;
+            upstream.script(
+                TASK_PATH,
+                vec![
+                    Step::json(200, envelope(progresses[0], &json!({"status": "pending"}))),
+                    Step::json(200, envelope(progresses[1], &done)),
+                ],
+            );
+            let recorder = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
+            for _ in 0..2 {
+                get(recorder.base_url(), TASK_PATH, Some(KEY)).await;
+            }
+            recorder.shutdown().await;
+        }
+        let replay = start(ProxyConfig {
+            mode: Mode::Replay(dir.path().into()),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let body = json_of(&get(replay.base_url(), TASK_PATH, Some(KEY)).await);
+            seen.push((body["status"].clone(), body["progress"].clone()));
+        }
+        assert_eq!(
+            seen,
+            [
+                (json!("pending"), json!(20)),
+                (json!("completed"), json!(100)),
+                (json!("completed"), json!(100)),
+                (json!("completed"), json!(100)),
+            ]
+        );
+        replay.shutdown().await;
+    }
+
     #[tokio::test]
     async fn nothing_secret_reaches_the_disk() {
         let dir = tempfile::tempdir().expect("a directory");

@@ -44,6 +44,11 @@ pub struct Cassette {
     pub version: u32,
     /// When it was recorded, in Unix milliseconds: replay orders exchanges by it.
     pub recorded_ms: u64,
+    /// The recording session (one run of the proxy) that recorded it: ids sort in the order
+    /// the sessions started. Replay serves each request only the answers of the latest
+    /// session that recorded it. Empty in a cassette written before sessions were kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session: String,
     /// The request as the application sent it, secrets removed.
     pub request: CassetteRequest,
     /// The upstream's answer, secrets removed.
@@ -220,6 +225,7 @@ impl Cassette {
         Cassette {
             version: VERSION,
             recorded_ms,
+            session: String::new(),
             request: CassetteRequest {
                 method: seen.method.to_string(),
                 path: scrub(seen.path, keys),

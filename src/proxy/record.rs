@@ -7,9 +7,12 @@
 //! ```
 //!
 //! Every file is written whole through a temporary file, and a cassette never replaces
-//! another, so two proxies recording into one directory never mix their exchanges. The
-//! result files are downloaded by the proxy itself (without the key) when it first sees a
-//! completed task, so replay can serve them.
+//! another, so two proxies recording into one directory never mix their exchanges. Each run
+//! is a session whose id every cassette carries: recording again into a directory adds a
+//! session, and replay serves each request the answers of the latest session that recorded
+//! it, so an old poll sequence is replaced, never extended. The result files are downloaded
+//! by the proxy itself (without the key) when it first sees a completed task, so replay can
+//! serve them.
 
 use super::cassette::{Cassette, CassetteBody, Seen};
 use super::disk;
@@ -33,6 +36,9 @@ pub(crate) const UNTASKED: &str = "untasked";
 #[derive(Debug)]
 pub(crate) struct Recorder {
     dir: PathBuf,
+    /// This recording session's id, in every cassette it writes: the start time in Unix
+    /// nanoseconds (zero-padded, so ids sort by it), then a random part.
+    session: String,
     /// The next cassette number of each folder.
     next: Mutex<HashMap<String, u32>>,
     downloads: Mutex<Downloads>,
@@ -103,8 +109,12 @@ impl Recorder {
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|e| ProxyError::Client(e.without_url().to_string()))?;
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         Ok(Recorder {
             dir: dir.to_path_buf(),
+            session: format!("{started:020}-{:08x}", fastrand::u32(..)),
             next: Mutex::new(HashMap::new()),
             downloads: Mutex::new(Downloads::default()),
             files,
@@ -124,7 +134,8 @@ impl Recorder {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let cassette = Cassette::of(seen, now);
+        let mut cassette = Cassette::of(seen, now);
+        cassette.session.clone_from(&self.session);
         let envelope = match (&cassette.response.body, route.answers_tasks()) {
             (CassetteBody::Json(value), true) if (200..300).contains(&seen.status) => Some(value),
             _ => None,

@@ -1,5 +1,5 @@
 //! Serving a recorded directory offline: each request (method and path) gets the answers
-//! recorded for it in order, and the last one again once they run out (a terminal state
+//! the latest recording session recorded for it, in order, and the last one again once they run out (a terminal state
 //! stays terminal); the result URLs of task answers point at the files recorded, served under
 //! [`FILES_ROUTE`]. A cassette file that cannot be read is reported by name; the rest replay.
 
@@ -100,6 +100,26 @@ impl Replay {
         }
         // In recorded order; within one folder the numbers say it.
         loaded.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        // Each request replays the answers of the latest session that recorded it: a second
+        // recording into the directory replaces the first one's sequences, never extends them.
+        let mut latest: HashMap<String, &str> = HashMap::new();
+        for (_, _, cassette) in &loaded {
+            let request = &cassette.request;
+            let session = latest
+                .entry(key(&request.method, &request.path))
+                .or_insert(cassette.session.as_str());
+            if cassette.session.as_str() > *session {
+                *session = cassette.session.as_str();
+            }
+        }
+        let latest: HashMap<String, String> = latest
+            .into_iter()
+            .map(|(k, session)| (k, session.to_string()))
+            .collect();
+        loaded.retain(|(_, _, cassette)| {
+            let request = &cassette.request;
+            latest.get(&key(&request.method, &request.path)) == Some(&cassette.session)
+        });
         let mut answers: HashMap<String, Sequence> = HashMap::new();
         let mut not_recorded = Vec::new();
         for (_, path, cassette) in loaded {
