@@ -24,6 +24,16 @@ const TASK_PATH: &str = "/v1/tasks/task-unified-1757165031-uyujaw3d";
 const STALLED_POST: &[u8] =
     b"POST /v1/images/generations HTTP/1.1\r\nHost: p\r\nContent-Length: 100\r\n\r\n{\"mo";
 
+/// A connection to `proxy` that sends `bytes` and then nothing more.
+async fn stall(proxy: &Proxy, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(proxy.addr())
+        .await
+        .expect("connect");
+    stream.write_all(bytes).await.expect("sent");
+    stream
+}
+
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
 }
@@ -44,6 +54,15 @@ async fn proxy(upstream: &str, mode: Mode) -> Proxy {
     start(ProxyConfig {
         upstream: Some(upstream.to_string()),
         mode,
+        ..ProxyConfig::default()
+    })
+    .await
+}
+
+/// A proxy replaying the recording in `dir`.
+async fn replaying(dir: &Path) -> Proxy {
+    start(ProxyConfig {
+        mode: Mode::Replay(dir.to_path_buf()),
         ..ProxyConfig::default()
     })
     .await
@@ -552,11 +571,7 @@ mod record_and_replay {
         served.shutdown().await.expect("the mock stops");
 
         // Replay, with the upstream gone.
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(recording.clone()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(&recording).await;
         assert!(replay.corrupt().is_empty(), "{:?}", replay.corrupt());
         let again = json_of(&submit(replay.base_url(), "seedance-2.0-text-to-video").await);
         assert_eq!(again, submitted);
@@ -609,11 +624,7 @@ mod record_and_replay {
             get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
         }
         proxy.shutdown().await;
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let mut seen = Vec::new();
         for _ in 0..5 {
             seen.push(
@@ -649,11 +660,7 @@ mod record_and_replay {
         let recorder = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
         assert_eq!(get(recorder.base_url(), alias, Some(KEY)).await.status, 200);
         recorder.shutdown().await;
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let answer = json_of(&get(replay.base_url(), alias, Some(KEY)).await);
         assert_eq!(answer["id"], ID, "the envelope's own id is kept");
         let url = answer["results"][0]["url"]
@@ -706,11 +713,7 @@ mod record_and_replay {
         }
         recorder.shutdown().await;
 
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let mut not_recorded: Vec<String> = replay
             .not_recorded()
             .iter()
@@ -764,11 +767,7 @@ mod record_and_replay {
             }
             recorder.shutdown().await;
         }
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let mut seen = Vec::new();
         for _ in 0..4 {
             let body = json_of(&get(replay.base_url(), TASK_PATH, Some(KEY)).await);
@@ -966,11 +965,7 @@ mod record_and_replay {
     async fn replay_answers_an_unrecorded_request_with_a_404_naming_it() {
         let dir = tempfile::tempdir().expect("a directory");
         std::fs::create_dir_all(dir.path().join("cassettes")).expect("cassettes/");
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let answer = get(replay.base_url(), "/v1/tasks/task-never-seen", Some(KEY)).await;
         let message = section4(&answer, 404);
         assert!(
@@ -996,11 +991,7 @@ mod record_and_replay {
             .join(FLUX)
             .join("0099-GET-200.json");
         std::fs::write(&bad, "{\"version\": 1, \"request\": ").expect("a corrupt cassette");
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let corrupt = replay.corrupt();
         assert_eq!(corrupt.len(), 1, "{corrupt:?}");
         assert_eq!(corrupt[0].path, bad);
@@ -1300,7 +1291,7 @@ mod faults {
     /// the report comes.
     #[tokio::test]
     async fn a_stalled_client_does_not_stop_the_proxy_from_shutting_down_and_reporting() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncReadExt;
         let upstream = Server::start().await;
         upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
         let proxy = start(ProxyConfig {
@@ -1312,10 +1303,7 @@ mod faults {
         })
         .await;
         let mut events = proxy.events();
-        let mut stalled = tokio::net::TcpStream::connect(proxy.addr())
-            .await
-            .expect("connect");
-        stalled.write_all(STALLED_POST).await.expect("sent");
+        let mut stalled = stall(&proxy, STALLED_POST).await;
         // A whole exchange after it: the stalled connection was accepted first.
         assert_eq!(
             get(proxy.base_url(), TASK_PATH, Some(KEY)).await.status,
@@ -1343,7 +1331,7 @@ mod faults {
     /// reaches the upstream.
     #[tokio::test]
     async fn a_request_body_that_stalls_gets_a_408_and_never_reaches_the_upstream() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncReadExt;
         let upstream = Server::start().await;
         let proxy = start(ProxyConfig {
             upstream: Some(upstream.base()),
@@ -1351,10 +1339,7 @@ mod faults {
             ..ProxyConfig::default()
         })
         .await;
-        let mut stalled = tokio::net::TcpStream::connect(proxy.addr())
-            .await
-            .expect("connect");
-        stalled.write_all(STALLED_POST).await.expect("sent");
+        let mut stalled = stall(&proxy, STALLED_POST).await;
         let mut answer = Vec::new();
         let mut chunk = [0u8; 4096];
         while !String::from_utf8_lossy(&answer).contains("request_timeout") {
@@ -1376,7 +1361,7 @@ mod faults {
     /// Finding 2: a request head that stalls is closed after the header read timeout.
     #[tokio::test]
     async fn a_request_head_that_stalls_is_closed() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncReadExt;
         let upstream = Server::start().await;
         let proxy = start(ProxyConfig {
             upstream: Some(upstream.base()),
@@ -1384,13 +1369,7 @@ mod faults {
             ..ProxyConfig::default()
         })
         .await;
-        let mut stalled = tokio::net::TcpStream::connect(proxy.addr())
-            .await
-            .expect("connect");
-        stalled
-            .write_all(b"GET /v1/tasks/x HTTP/1.1\r\nHost: p\r\n")
-            .await
-            .expect("sent");
+        let mut stalled = stall(&proxy, b"GET /v1/tasks/x HTTP/1.1\r\nHost: p\r\n").await;
         let mut rest = Vec::new();
         let _ = stalled.read_to_end(&mut rest).await;
         assert!(
