@@ -20,6 +20,20 @@ const FLUX: &str = "task-unified-1757165046-flux0015";
 const ID: &str = "task-unified-1757165031-uyujaw3d";
 const TASK_PATH: &str = "/v1/tasks/task-unified-1757165031-uyujaw3d";
 
+/// The head and the first bytes of a body that promises 100 bytes and never sends them.
+const STALLED_POST: &[u8] =
+    b"POST /v1/images/generations HTTP/1.1\r\nHost: p\r\nContent-Length: 100\r\n\r\n{\"mo";
+
+/// A connection to `proxy` that sends `bytes` and then nothing more.
+async fn stall(proxy: &Proxy, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(proxy.addr())
+        .await
+        .expect("connect");
+    stream.write_all(bytes).await.expect("sent");
+    stream
+}
+
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
 }
@@ -40,6 +54,15 @@ async fn proxy(upstream: &str, mode: Mode) -> Proxy {
     start(ProxyConfig {
         upstream: Some(upstream.to_string()),
         mode,
+        ..ProxyConfig::default()
+    })
+    .await
+}
+
+/// A proxy replaying the recording in `dir`.
+async fn replaying(dir: &Path) -> Proxy {
+    start(ProxyConfig {
+        mode: Mode::Replay(dir.to_path_buf()),
         ..ProxyConfig::default()
     })
     .await
@@ -246,6 +269,51 @@ mod pass_through {
         proxy.shutdown().await;
     }
 
+    /// Finding 3: an answer passed on unchanged keeps the upstream's Content-Length,
+    /// streamed or checked, GET or HEAD.
+    #[tokio::test]
+    async fn content_length_of_the_upstream_comes_back_on_streamed_checked_and_head_answers() {
+        let upstream = Server::start().await;
+        let file = vec![7u8; 5000];
+        upstream.script("/files/t/0/v.bin", vec![Step::bytes(&file)]);
+        let task = envelope(40, &json!({}));
+        upstream.script(TASK_PATH, vec![Step::json(200, task.clone())]);
+        for mode in ["pass-through", "record"] {
+            let dir = tempfile::tempdir().expect("a directory");
+            let mode = match mode {
+                "record" => Mode::Record(dir.path().into()),
+                _ => Mode::PassThrough,
+            };
+            let proxy = proxy(&upstream.base(), mode.clone()).await;
+            for (path, length) in [("/files/t/0/v.bin", file.len()), (TASK_PATH, task.len())] {
+                let url = format!("{}{path}", proxy.base_url());
+                for head in [false, true] {
+                    let request = if head {
+                        http().head(&url)
+                    } else {
+                        http().get(&url)
+                    };
+                    let response = request.bearer_auth(KEY).send().await.expect("an answer");
+                    assert_eq!(response.status().as_u16(), 200, "{mode:?} {path}");
+                    let declared = response
+                        .headers()
+                        .get("content-length")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    assert_eq!(
+                        declared,
+                        Some(length.to_string()),
+                        "{mode:?} {path} head {head}: {:?}",
+                        response.headers()
+                    );
+                    let body = response.bytes().await.expect("a body");
+                    assert_eq!(body.len(), if head { 0 } else { length });
+                }
+            }
+            proxy.shutdown().await;
+        }
+    }
+
     #[tokio::test]
     async fn the_crates_client_waits_for_a_submitted_task_through_the_proxy() {
         let mock = mock().await;
@@ -361,6 +429,43 @@ mod violations {
             .any(|i| i.instance_path.starts_with("/error")));
     }
 
+    /// Finding 6: section 4 covers 4xx and 5xx only; a redirect is no error body.
+    #[tokio::test]
+    async fn redirects_are_not_checked_as_section_4_bodies_and_pass_even_with_fail_on_violation() {
+        let upstream = Server::start().await;
+        upstream.script(
+            TASK_PATH,
+            vec![Step::Reply {
+                status: 302,
+                headers: vec![("Location".into(), "/v1/tasks/elsewhere".into())],
+                body: b"<a href=\"/v1/tasks/elsewhere\">moved</a>".to_vec(),
+            }],
+        );
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            fail_on_violation: true,
+            ..ProxyConfig::default()
+        })
+        .await;
+        let response = http()
+            .get(format!("{}{TASK_PATH}", proxy.base_url()))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status().as_u16(), 302);
+        assert_eq!(
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some("/v1/tasks/elsewhere")
+        );
+        let report = proxy.shutdown().await;
+        assert!(report.passed(), "{:?}", report.violations);
+        assert_eq!(report.summary.checked, 0, "a redirect is not checked");
+    }
+
     #[tokio::test]
     async fn strict_makes_drift_a_violation() {
         let upstream = Server::start().await;
@@ -466,11 +571,7 @@ mod record_and_replay {
         served.shutdown().await.expect("the mock stops");
 
         // Replay, with the upstream gone.
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(recording.clone()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(&recording).await;
         assert!(replay.corrupt().is_empty(), "{:?}", replay.corrupt());
         let again = json_of(&submit(replay.base_url(), "seedance-2.0-text-to-video").await);
         assert_eq!(again, submitted);
@@ -523,11 +624,7 @@ mod record_and_replay {
             get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
         }
         proxy.shutdown().await;
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let mut seen = Vec::new();
         for _ in 0..5 {
             seen.push(
@@ -537,6 +634,153 @@ mod record_and_replay {
         assert_eq!(
             seen,
             [json!(10), json!(60), json!(100), json!(100), json!(100)]
+        );
+        replay.shutdown().await;
+    }
+
+    /// Finding 5: recording keeps files by the id in the poll path; replay must look them up
+    /// by the same key, even when the envelope's `id` differs.
+    #[tokio::test]
+    async fn replay_serves_recorded_files_when_the_poll_path_id_differs_from_the_envelope_id() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let upstream = Server::start().await;
+        let alias = "/v1/tasks/task-alias-of-another-id";
+        let video = upstream.url("/r/v.mp4?sig=abc");
+        upstream.script(
+            alias,
+            vec![Step::json(
+                200,
+                envelope(
+                    100,
+                    &json!({"status": "completed", "results": [{"url": video}]}),
+                ),
+            )],
+        );
+        upstream.script("/r/v.mp4", vec![Step::bytes(b"the aliased video")]);
+        let recorder = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
+        assert_eq!(get(recorder.base_url(), alias, Some(KEY)).await.status, 200);
+        recorder.shutdown().await;
+        let replay = replaying(dir.path()).await;
+        let answer = json_of(&get(replay.base_url(), alias, Some(KEY)).await);
+        assert_eq!(answer["id"], ID, "the envelope's own id is kept");
+        let url = answer["results"][0]["url"]
+            .as_str()
+            .expect("a URL")
+            .to_string();
+        assert!(
+            url.starts_with(&format!("{}/__foxapi-proxy/files/", replay.base_url())),
+            "the result URL was not pointed at the recorded file: {url}"
+        );
+        let file = http().get(&url).send().await.expect("the file");
+        assert_eq!(file.status().as_u16(), 200);
+        assert_eq!(
+            &file.bytes().await.expect("bytes")[..],
+            b"the aliased video"
+        );
+        replay.shutdown().await;
+    }
+
+    /// Finding 1: a binary body within --max-bytes replays byte for byte; an answer whose
+    /// body was too large to record replays as a 502 `not_recorded` saying why (never an
+    /// empty 200), and start-up counts them.
+    #[tokio::test]
+    async fn replay_sends_binary_bodies_and_refuses_bodies_that_were_not_recorded() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let upstream = Server::start().await;
+        let picture: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        assert!(std::str::from_utf8(&picture).is_err());
+        upstream.script(
+            "/cdn/pic.png",
+            vec![Step::Reply {
+                status: 200,
+                headers: vec![("Content-Type".into(), "image/png".into())],
+                body: picture.clone(),
+            }],
+        );
+        upstream.script("/hugefile", vec![Step::bytes(&vec![b'h'; 20_000])]);
+        let huge_task = envelope(40, &json!({"padding": "p".repeat(20_000)}));
+        let huge_path = "/v1/tasks/huge";
+        upstream.script(huge_path, vec![Step::json(200, huge_task)]);
+        let recorder = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            mode: Mode::Record(dir.path().into()),
+            max_bytes: 10_000,
+            ..ProxyConfig::default()
+        })
+        .await;
+        for path in ["/cdn/pic.png", "/hugefile", huge_path] {
+            assert_eq!(get(recorder.base_url(), path, Some(KEY)).await.status, 200);
+        }
+        recorder.shutdown().await;
+
+        let replay = replaying(dir.path()).await;
+        let mut not_recorded: Vec<String> = replay
+            .not_recorded()
+            .iter()
+            .map(|n| n.exchange.clone())
+            .collect();
+        not_recorded.sort();
+        assert_eq!(
+            not_recorded,
+            ["GET /hugefile -> 200", "GET /v1/tasks/huge -> 200"]
+        );
+        let pic = get(replay.base_url(), "/cdn/pic.png", None).await;
+        assert_eq!(pic.status, 200);
+        assert_eq!(pic.content_type.as_deref(), Some("image/png"));
+        assert_eq!(pic.body, picture, "the binary body replays byte for byte");
+        for path in ["/hugefile", huge_path] {
+            let answer = get(replay.base_url(), path, Some(KEY)).await;
+            let message = section4(&answer, 502);
+            assert_eq!(json_of(&answer)["error"]["code"], "not_recorded", "{path}");
+            assert!(
+                message.contains(path) && message.contains("--max-bytes"),
+                "{path}: {message}"
+            );
+        }
+        let report = replay.shutdown().await;
+        assert!(
+            report.passed(),
+            "no spurious violation: {:?}",
+            report.violations
+        );
+    }
+
+    /// Finding 7b: recording twice into one directory does not join the poll sequences;
+    /// replay serves the latest session's, so a completed task never goes back to pending.
+    #[tokio::test]
+    async fn a_second_recording_replaces_the_first_ones_poll_sequences_instead_of_extending_them() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let done =
+            json!({"status": "completed", "results": [{"url": "https://cdn.example/v.mp4"}]});
+        for progresses in [[10, 100], [20, 100]] {
+            let upstream = Server::start().await;
+            upstream.script(
+                TASK_PATH,
+                vec![
+                    Step::json(200, envelope(progresses[0], &json!({"status": "pending"}))),
+                    Step::json(200, envelope(progresses[1], &done)),
+                ],
+            );
+            let recorder = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
+            for _ in 0..2 {
+                get(recorder.base_url(), TASK_PATH, Some(KEY)).await;
+            }
+            recorder.shutdown().await;
+        }
+        let replay = replaying(dir.path()).await;
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let body = json_of(&get(replay.base_url(), TASK_PATH, Some(KEY)).await);
+            seen.push((body["status"].clone(), body["progress"].clone()));
+        }
+        assert_eq!(
+            seen,
+            [
+                (json!("pending"), json!(20)),
+                (json!("completed"), json!(100)),
+                (json!("completed"), json!(100)),
+                (json!("completed"), json!(100)),
+            ]
         );
         replay.shutdown().await;
     }
@@ -606,15 +850,122 @@ mod record_and_replay {
         );
     }
 
+    /// An upstream that echoes every credential it receives (the values of `Authorization`,
+    /// `X-Api-Key`, `Api-Key`, `X-Goog-Api-Key` and `Cookie`, joined) in a task envelope that
+    /// breaks the contract (`/progress`) and drifts at `/status` (so a report quotes it), in
+    /// `note`, and in the `X-Request-Id` header; and in a 401 section 4 body at
+    /// `/v1/tasks/refused`.
+    async fn echoing_upstream() -> (String, tokio::task::JoinHandle<()>) {
+        use axum::http::HeaderMap;
+        async fn echo(uri: axum::http::Uri, headers: HeaderMap) -> axum::response::Response {
+            use axum::response::IntoResponse;
+            let echoed: Vec<String> = [
+                "authorization",
+                "x-api-key",
+                "api-key",
+                "x-goog-api-key",
+                "cookie",
+            ]
+            .iter()
+            .filter_map(|name| Some(headers.get(*name)?.to_str().ok()?.to_string()))
+            .collect();
+            let echoed = echoed.join(" | ");
+            let (status, body) = if uri.path() == "/v1/tasks/refused" {
+                (
+                    401,
+                    json!({"error": {"message": format!("invalid key: {echoed}"), "type": "authentication_error"}}),
+                )
+            } else {
+                let mut body: Value =
+                    serde_json::from_str(&envelope(150, &json!({"note": echoed.clone()})))
+                        .expect("an envelope");
+                body["status"] = json!(echoed.clone());
+                (200, body)
+            };
+            (
+                axum::http::StatusCode::from_u16(status).expect("a status"),
+                [("x-request-id", format!("req {echoed}"))],
+                axum::Json(body),
+            )
+                .into_response()
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        let app = axum::Router::new().fallback(echo);
+        let serving = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (base, serving)
+    }
+
+    /// Finding 4: a key sent without `Bearer`, in an api-key header, or as a cookie is a
+    /// secret too: its echoes reach neither the disk nor the reports nor the events.
+    #[tokio::test]
+    async fn key_echoes_are_removed_whatever_header_carried_the_key() {
+        let (base, serving) = echoing_upstream().await;
+        for (header, value, secret) in [
+            (
+                "Authorization",
+                "sk-live-RAWKEY7777777",
+                "sk-live-RAWKEY7777777",
+            ),
+            ("X-Api-Key", "sk-xapi-SECRET8888", "sk-xapi-SECRET8888"),
+            ("Api-Key", "sk-apikey-SECRET9999", "sk-apikey-SECRET9999"),
+            ("X-Goog-Api-Key", "AIzaGOOGSECRET0000", "AIzaGOOGSECRET0000"),
+            ("Cookie", "theme=dark; session=COOKIESECRET", "COOKIESECRET"),
+        ] {
+            let dir = tempfile::tempdir().expect("a directory");
+            let proxy = proxy(&base, Mode::Record(dir.path().into())).await;
+            let mut events = proxy.events();
+            let mut echoed = String::new();
+            for path in [TASK_PATH, "/v1/tasks/refused"] {
+                let response = http()
+                    .get(format!("{}{path}", proxy.base_url()))
+                    .header(header, value)
+                    .send()
+                    .await
+                    .expect("an answer");
+                echoed.push_str(&String::from_utf8_lossy(&seen(response).await.body));
+            }
+            assert!(
+                echoed.contains(secret),
+                "the upstream echoed {header} to the application: {echoed}"
+            );
+            let report = proxy.shutdown().await;
+            assert!(!report.passed(), "progress 150 is a violation");
+            let events: Vec<String> = drain(&mut events).iter().map(ToString::to_string).collect();
+            let shown = format!("{:?} {:?} {events:?}", report.outcomes, report.violations);
+            assert!(
+                !shown.contains(secret),
+                "{header}: {secret} reported: {shown}"
+            );
+            let files = files_under(dir.path());
+            assert!(
+                files
+                    .iter()
+                    .any(|f| f.to_string_lossy().contains("/fixtures/")),
+                "{files:?}"
+            );
+            for file in &files {
+                let text =
+                    String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+                assert!(
+                    !text.contains(secret),
+                    "{header}: {secret} in {}: {text}",
+                    file.display()
+                );
+            }
+        }
+        serving.abort();
+    }
+
     #[tokio::test]
     async fn replay_answers_an_unrecorded_request_with_a_404_naming_it() {
         let dir = tempfile::tempdir().expect("a directory");
         std::fs::create_dir_all(dir.path().join("cassettes")).expect("cassettes/");
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let answer = get(replay.base_url(), "/v1/tasks/task-never-seen", Some(KEY)).await;
         let message = section4(&answer, 404);
         assert!(
@@ -640,11 +991,7 @@ mod record_and_replay {
             .join(FLUX)
             .join("0099-GET-200.json");
         std::fs::write(&bad, "{\"version\": 1, \"request\": ").expect("a corrupt cassette");
-        let replay = start(ProxyConfig {
-            mode: Mode::Replay(dir.path().into()),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let replay = replaying(dir.path()).await;
         let corrupt = replay.corrupt();
         assert_eq!(corrupt.len(), 1, "{corrupt:?}");
         assert_eq!(corrupt[0].path, bad);
@@ -787,6 +1134,32 @@ mod faults {
         assert_eq!(report.faults, 1);
     }
 
+    /// Finding 7c: an upstream fault is an outcome of the reports (an `upstream_failed`
+    /// error) and fails the run, so CI sees it.
+    #[tokio::test]
+    async fn upstream_faults_are_failed_outcomes_in_the_reports() {
+        let (_, _, report) = fault(Step::Drop).await;
+        assert_eq!(report.faults, 1);
+        assert!(!report.passed(), "a fault fails the run");
+        let [outcome] = report.outcomes.as_slice() else {
+            panic!("expected one outcome, found {:?}", report.outcomes);
+        };
+        assert!(
+            outcome.source.contains(TASK_PATH) && outcome.source.ends_with("upstream_failed"),
+            "{}",
+            outcome.source
+        );
+        assert!(!outcome.report.is_valid());
+        assert!(
+            outcome.report.errors[0]
+                .message
+                .starts_with("upstream_failed:"),
+            "{:?}",
+            outcome.report.errors
+        );
+        assert_eq!((report.summary.invalid, report.summary.failed), (1, 1));
+    }
+
     #[tokio::test]
     async fn an_upstream_that_resets_the_connection_gives_a_502() {
         let (message, events, _) = fault(Step::Drop).await;
@@ -913,6 +1286,101 @@ mod faults {
         proxy.shutdown().await;
     }
 
+    /// Finding 2: a client that stalls in its request body does not keep the proxy from
+    /// shutting down: after the grace its connection is dropped, said in a warning, and
+    /// the report comes.
+    #[tokio::test]
+    async fn a_stalled_client_does_not_stop_the_proxy_from_shutting_down_and_reporting() {
+        use tokio::io::AsyncReadExt;
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            header_read_timeout: Duration::from_secs(600),
+            request_body_timeout: Duration::from_secs(600),
+            shutdown_grace: Duration::from_millis(100),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut events = proxy.events();
+        let mut stalled = stall(&proxy, STALLED_POST).await;
+        // A whole exchange after it: the stalled connection was accepted first.
+        assert_eq!(
+            get(proxy.base_url(), TASK_PATH, Some(KEY)).await.status,
+            200
+        );
+        let report = tokio::time::timeout(Duration::from_secs(120), proxy.shutdown())
+            .await
+            .expect("the proxy shut down despite the stalled client");
+        assert_eq!(report.exchanges, 2, "both requests were seen");
+        assert_eq!(report.summary.checked, 1);
+        let events = drain(&mut events);
+        let warned = events.iter().any(|e| {
+            matches!(e, ProxyEvent::Warning { message, .. } if message.contains("connections were still open"))
+        });
+        assert!(warned, "the dropped connection is said: {events:?}");
+        let mut rest = Vec::new();
+        let _ = stalled.read_to_end(&mut rest).await;
+        assert!(
+            !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
+            "the stalled request was never answered as if whole"
+        );
+    }
+
+    /// Finding 2: a request body that stalls gets a 408 with a section 4 body, and never
+    /// reaches the upstream.
+    #[tokio::test]
+    async fn a_request_body_that_stalls_gets_a_408_and_never_reaches_the_upstream() {
+        use tokio::io::AsyncReadExt;
+        let upstream = Server::start().await;
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            request_body_timeout: Duration::from_millis(100),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut stalled = stall(&proxy, STALLED_POST).await;
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&answer).contains("request_timeout") {
+            let n = stalled.read(&mut chunk).await.expect("read");
+            assert!(
+                n > 0,
+                "closed without an answer: {:?}",
+                String::from_utf8_lossy(&answer)
+            );
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("--request-body-timeout"), "{text}");
+        assert_eq!(upstream.count("/v1/images/generations"), 0);
+        proxy.shutdown().await;
+    }
+
+    /// Finding 2: a request head that stalls is closed after the header read timeout.
+    #[tokio::test]
+    async fn a_request_head_that_stalls_is_closed() {
+        use tokio::io::AsyncReadExt;
+        let upstream = Server::start().await;
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            header_read_timeout: Duration::from_millis(100),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut stalled = stall(&proxy, b"GET /v1/tasks/x HTTP/1.1\r\nHost: p\r\n").await;
+        let mut rest = Vec::new();
+        let _ = stalled.read_to_end(&mut rest).await;
+        assert!(
+            !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
+            "{}",
+            String::from_utf8_lossy(&rest)
+        );
+        assert_eq!(upstream.count("/v1/tasks/x"), 0);
+        proxy.shutdown().await;
+    }
+
     #[tokio::test]
     async fn start_refuses_what_cannot_work_and_says_so() {
         let outside = Proxy::start(ProxyConfig {
@@ -1024,6 +1492,160 @@ mod cli {
         assert_eq!(report["responses"][0]["valid"], false);
         let junit = std::fs::read_to_string(&junit_report).expect("the JUnit report");
         assert!(junit.contains("<failure"), "{junit}");
+    }
+
+    /// Waits for `child` to exit, or kills it and fails after `limit`: a guard against a
+    /// hang, not a measure of time.
+    fn exit_of(child: std::process::Child, limit: Duration) -> std::process::Output {
+        let pid = child.id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        match rx.recv_timeout(limit) {
+            Ok(output) => output.expect("the proxy exits"),
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                panic!("the proxy did not exit after its stop signal");
+            }
+        }
+    }
+
+    /// Finding 7a: a report that cannot be created stops the proxy at start, with exit 2.
+    #[test]
+    fn proxy_exits_2_at_once_when_a_report_cannot_be_created() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let report = dir.path().join("missing-dir").join("proxy.json");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+            .args(["proxy", "--upstream", "http://127.0.0.1:9", "--report"])
+            .arg(format!("json:{}", report.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+        if line.starts_with("listening on") {
+            let _ = Command::new("kill")
+                .args(["-KILL", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+            panic!("the proxy started although its report cannot be written");
+        }
+        let output = exit_of(child, Duration::from_secs(60));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("proxy.json") && stderr.contains("cannot create the report"),
+            "{stderr}"
+        );
+    }
+
+    /// Finding 2 (through the command): a client stalled in its request body does not keep
+    /// SIGINT from ending the proxy; the reports are written and the exit code comes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn proxy_with_a_stalled_client_still_exits_and_writes_its_reports_after_sigint() {
+        use std::io::Write;
+        let upstream = Server::start().await;
+        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
+        let dir = tempfile::tempdir().expect("a directory");
+        let json_report = dir.path().join("proxy.json");
+        let base = upstream.base();
+        let report_arg = format!("json:{}", json_report.display());
+        let (code, stderr) = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+                .args(["proxy", "--upstream", &base, "--shutdown-grace", "1"])
+                .args(["--report", &report_arg])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the binary starts");
+            let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let base = line
+                .trim_end()
+                .strip_prefix("listening on ")
+                .map(str::to_string);
+            // Nothing may panic before the proxy is stopped: it would outlive the test.
+            let stalled = base.as_ref().and_then(|base| {
+                let mut stream =
+                    std::net::TcpStream::connect(base.trim_start_matches("http://")).ok()?;
+                stream.write_all(STALLED_POST).ok()?;
+                Some(stream)
+            });
+            let answered = base.and_then(|base| {
+                let url = format!("{base}{TASK_PATH}");
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
+                    runtime.block_on(async {
+                        Some(
+                            http()
+                                .get(url)
+                                .bearer_auth(KEY)
+                                .send()
+                                .await
+                                .ok()?
+                                .status()
+                                .as_u16(),
+                        )
+                    })
+                })
+                .join()
+                .ok()
+                .flatten()
+            });
+            let _ = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status();
+            let output = exit_of(child, Duration::from_secs(120));
+            drop(stalled);
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            assert_eq!(answered, Some(200), "{stderr}");
+            (output.status.code(), stderr)
+        })
+        .await
+        .expect("the run");
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(stderr.contains("connections were still open"), "{stderr}");
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
+                .expect("JSON");
+        assert_eq!(report["summary"]["valid"], 1, "{report}");
+    }
+
+    /// Finding 7c (through the command): an upstream fault is in the JSON report and makes
+    /// the exit code 1.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn proxy_exits_1_and_reports_an_upstream_fault() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let base = format!("http://{}", closed.local_addr().expect("an address"));
+        drop(closed);
+        let dir = tempfile::tempdir().expect("a directory");
+        let json_report = dir.path().join("proxy.json");
+        let report_arg = format!("json:{}", json_report.display());
+        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
+            run(
+                &["--upstream", &base, "--report", &report_arg],
+                TASK_PATH,
+                "-TERM",
+            )
+        })
+        .await
+        .expect("the run");
+        assert_eq!(status, Some(502), "{stderr}");
+        assert_eq!(code, Some(1), "{stderr}");
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
+                .expect("JSON");
+        let text = report.to_string();
+        assert!(text.contains("upstream_failed"), "{report}");
+        assert_eq!(report["summary"]["invalid"], 1, "{report}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

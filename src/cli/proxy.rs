@@ -62,6 +62,22 @@ pub struct ProxyArgs {
     /// How long connecting to the upstream may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
+
+    /// How long a connection may take to send a request's head, or sit idle between
+    /// requests, before it is closed, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+
+    /// How long a request body may take to arrive whole; then the application gets a 408,
+    /// in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_body_timeout: u64,
+
+    /// On SIGINT or SIGTERM, how long the exchanges under way (and a recording's result
+    /// downloads) may take to finish; then open connections are dropped and the reports
+    /// written, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub shutdown_grace: u64,
 }
 
 impl ProxyArgs {
@@ -81,23 +97,40 @@ impl ProxyArgs {
             max_bytes: usize::try_from(self.max_bytes).unwrap_or(usize::MAX),
             upstream_timeout: Duration::from_secs(self.upstream_timeout),
             connect_timeout: Duration::from_secs(self.connect_timeout),
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            request_body_timeout: Duration::from_secs(self.request_body_timeout),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace),
             ..ProxyConfig::default()
         }
     }
 }
 
-/// Runs `proxy`: 0 when no answer broke the contract, 1 when any did (or a report could not
-/// be written), 2 when it cannot start.
+/// Runs `proxy`: 0 when no answer broke the contract and the upstream never failed, 1 when
+/// an answer did or the upstream failed (or a report could not be written), 2 when it cannot
+/// start (a report file that cannot be created included: found at once, not at the end).
 pub fn run(args: ProxyArgs) -> ExitCode {
     let paths: Vec<PathBuf> = args.reports.iter().map(|d| d.path.clone()).collect();
     if let Err(e) = check_destinations(&paths, &[]) {
         eprintln!("error: {}", printable(&e));
         return ExitCode::from(2);
     }
-    super::block_on(true, 2, serve(args)).unwrap_or_else(|code| code)
+    let mut files = Vec::new();
+    for dest in &args.reports {
+        match ReportFile::create(dest.format, &dest.path, false) {
+            Ok(file) => files.push(file),
+            Err(e) => {
+                eprintln!(
+                    "error: {}: cannot create the report: {e}",
+                    printable(&dest.path.to_string_lossy())
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    super::block_on(true, 2, serve(args, files)).unwrap_or_else(|code| code)
 }
 
-async fn serve(args: ProxyArgs) -> ExitCode {
+async fn serve(args: ProxyArgs, files: Vec<ReportFile>) -> ExitCode {
     let proxy = match Proxy::start(args.config()).await {
         Ok(proxy) => proxy,
         Err(e) => {
@@ -107,6 +140,16 @@ async fn serve(args: ProxyArgs) -> ExitCode {
     };
     for corrupt in proxy.corrupt() {
         eprintln!("warning: cassette not replayed: {corrupt}");
+    }
+    let not_recorded = proxy.not_recorded();
+    if !not_recorded.is_empty() {
+        eprintln!(
+            "warning: the recording holds {} answers whose bodies were not recorded; replay answers each with a 502 not_recorded:",
+            not_recorded.len()
+        );
+        for answer in not_recorded {
+            eprintln!("  {answer}");
+        }
     }
     let mut events = proxy.events();
     let printer = tokio::spawn(async move {
@@ -119,11 +162,11 @@ async fn serve(args: ProxyArgs) -> ExitCode {
     let report = proxy.shutdown().await;
     // The proxy is gone, so are the senders: the printer ends after the last event.
     let _ = printer.await;
-    let written = write_reports(&args.reports, &report);
+    let written = write_reports(files, &report);
     eprintln!(
         "proxy: {} requests, {} answers checked: {} valid, {} violations; {} upstream faults",
         report.exchanges,
-        report.summary.checked,
+        report.summary.checked.saturating_sub(report.faults),
         report.summary.valid,
         report.violations.len(),
         report.faults
@@ -135,17 +178,17 @@ async fn serve(args: ProxyArgs) -> ExitCode {
     }
 }
 
-/// Writes every report file; false when one could not be written (said on stderr).
-fn write_reports(destinations: &[Destination], report: &ProxyReport) -> bool {
+/// Writes every report file (created at start-up); false when one could not be written
+/// (said on stderr).
+fn write_reports(files: Vec<ReportFile>, report: &ProxyReport) -> bool {
     let mut all = true;
-    for dest in destinations {
-        let shown = printable(&dest.path.to_string_lossy()).into_owned();
-        let written = ReportFile::create(dest.format, &dest.path, false).and_then(|mut file| {
-            for outcome in &report.outcomes {
-                file.response(outcome)?;
-            }
-            file.finish(&report.totals())
-        });
+    for mut file in files {
+        let shown = printable(&file.path().to_string_lossy()).into_owned();
+        let written = report
+            .outcomes
+            .iter()
+            .try_for_each(|outcome| file.response(outcome))
+            .and_then(|()| file.finish(&report.totals()));
         if let Err(e) = written {
             eprintln!("error: {shown}: cannot write the report: {e}");
             all = false;

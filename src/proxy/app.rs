@@ -2,13 +2,14 @@
 //! the upstream or the recording), hold it to the contract, record it, and send it on
 //! unchanged (or a 502 naming the violation, with `fail_on_violation`).
 
-use super::cassette::Seen;
+use super::cassette::{scrub, Seen};
+use super::credentials::secrets_of;
 use super::events::{shown, Journal};
 use super::forward::{self, end_to_end, Forwarder, Held};
 use super::inspect::{inspect, Check, Route};
 use super::record::Recorder;
 use super::refusal;
-use super::replay::Replay;
+use super::replay::{Replay, Replayed};
 use super::FILES_ROUTE;
 use crate::secret::ApiKey;
 use crate::Contract;
@@ -27,6 +28,8 @@ pub(crate) struct Shared {
     pub strict: bool,
     pub fail_on_violation: bool,
     pub max_bytes: usize,
+    /// How long a request body may take to arrive whole.
+    pub request_body_timeout: std::time::Duration,
     pub journal: Arc<Journal>,
     pub upstream: Option<Forwarder>,
     pub recorder: Option<Recorder>,
@@ -54,28 +57,27 @@ async fn read_body(body: Body, limit: usize) -> Result<Option<Bytes>, String> {
     Ok(Some(Bytes::from(read)))
 }
 
-/// The API key of an `Authorization: Bearer` header, when it is one long enough to find.
-fn keys_of(headers: &HeaderMap) -> Vec<ApiKey> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .and_then(|(_, token)| ApiKey::new(token).ok())
-        .into_iter()
-        .collect()
-}
-
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     shared.journal.answered();
     let (parts, body) = request.into_parts();
     let method = parts.method;
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
-    let label = shown(&format!("{method} {path}"));
+    // Every secret the request carries (credential headers, cookie values): its echoes are
+    // taken out of everything kept or shown.
+    let keys = secrets_of(&parts.headers);
+    let label = shown(&scrub(&format!("{method} {path}"), &keys));
     if let Some(replay) = &shared.replay {
         if path.starts_with(FILES_ROUTE) {
             return match replay.file(&path) {
-                Some(file) => send(StatusCode::OK, file.headers, Body::from(file.body)),
+                Some(Replayed {
+                    headers,
+                    body: Ok(body),
+                    ..
+                }) => send(StatusCode::OK, headers, Body::from(body)),
+                Some(Replayed { body: Err(why), .. }) => {
+                    refusal::body_not_recorded(&label, &replay.shown_dir, &why)
+                }
                 None => refusal::not_recorded(&label, &replay.shown_dir),
             };
         }
@@ -88,10 +90,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if too_large {
         return refusal::too_large(&label, shared.max_bytes);
     }
-    let request_body = match read_body(body, shared.max_bytes).await {
-        Ok(Some(body)) => body,
-        Ok(None) => return refusal::too_large(&label, shared.max_bytes),
-        Err(e) => {
+    let read = tokio::time::timeout(
+        shared.request_body_timeout,
+        read_body(body, shared.max_bytes),
+    );
+    let request_body = match read.await {
+        Err(_) => return refusal::body_timeout(&label, shared.request_body_timeout),
+        Ok(Ok(Some(body))) => body,
+        Ok(Ok(None)) => return refusal::too_large(&label, shared.max_bytes),
+        Ok(Err(e)) => {
             return crate::mock::answer::Answer::error(
                 StatusCode::BAD_REQUEST,
                 crate::ErrorType::InvalidRequestError,
@@ -103,7 +110,6 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .into_response()
         }
     };
-    let keys = keys_of(&parts.headers);
     let route = Route::of(&method, &path);
     let exchange = Exchange {
         method: &method,
@@ -117,15 +123,16 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     if let Some(replay) = &shared.replay {
         match replay.answer(&method, &path, &shared.base_url) {
-            Some(recorded) => {
-                let status =
-                    StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::BAD_GATEWAY);
-                shared.held(
-                    &exchange,
-                    status,
-                    recorded.headers,
-                    Bytes::from(recorded.body),
-                )
+            Some(Replayed {
+                status,
+                headers,
+                body: Ok(body),
+            }) => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                shared.held(&exchange, status, headers, Bytes::from(body))
+            }
+            Some(Replayed { body: Err(why), .. }) => {
+                refusal::body_not_recorded(&label, &replay.shown_dir, &why)
             }
             None => refusal::not_recorded(&label, &replay.shown_dir),
         }
@@ -184,7 +191,7 @@ impl Shared {
                 Arc::clone(&self.journal),
                 exchange.label.to_string(),
             );
-            return Ok(send(status, headers, body));
+            return Ok(passed_on(status, headers, body));
         }
         match upstream.hold(&mut response, self.max_bytes).await? {
             Held::Whole(bytes) => Ok(self.held(exchange, status, headers, bytes)),
@@ -204,7 +211,7 @@ impl Shared {
                     Arc::clone(&self.journal),
                     exchange.label.to_string(),
                 );
-                Ok(send(status, headers, body))
+                Ok(passed_on(status, headers, body))
             }
         }
     }
@@ -227,7 +234,7 @@ impl Shared {
         self.record(exchange, status, &headers, Some(&bytes));
         match violation {
             Some(violation) if self.fail_on_violation => refusal::violation(&violation),
-            _ => send(status, headers, Body::from(bytes)),
+            _ => passed_on(status, headers, Body::from(bytes)),
         }
     }
 
@@ -262,5 +269,20 @@ fn send(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = end_to_end(&headers);
+    response
+}
+
+/// The response of an answer whose body goes on unchanged (held whole or streamed): as
+/// [`send`], with the answer's own `Content-Length` kept, so the application sees the
+/// length the upstream declared (a `HEAD` answer too) and a body cut short stays visibly
+/// short.
+fn passed_on(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
+    let length = headers.get(header::CONTENT_LENGTH).cloned();
+    let mut response = send(status, headers, body);
+    if let Some(length) = length {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, length);
+    }
     response
 }

@@ -1,13 +1,15 @@
 //! The cassette: one recorded exchange, one JSON file. Secrets are removed as it is made,
 //! before anything touches the disk: the `Authorization` header is kept only as
-//! `Bearer REDACTED`, cookies are not kept, every echo of the key the request carried is
-//! taken out, and the secrets of signed URLs (in the path, the query, header values and
-//! bodies) are masked ([`crate::redact`]).
+//! `Bearer REDACTED`, cookies and other credential headers are not kept, every echo of a
+//! secret the request carried (the value of any credential header, with or without a scheme,
+//! and every cookie value) is taken out, and the secrets of signed URLs (in the path, the
+//! query, header values and bodies) are masked ([`crate::redact`]).
 
 use crate::redact::{mask_urls, REDACTED};
 use crate::secret::ApiKey;
 use crate::untrusted::printable;
 use axum::http::HeaderMap;
+use base64::prelude::{Engine, BASE64_STANDARD};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -42,6 +44,11 @@ pub struct Cassette {
     pub version: u32,
     /// When it was recorded, in Unix milliseconds: replay orders exchanges by it.
     pub recorded_ms: u64,
+    /// The recording session (one run of the proxy) that recorded it: ids sort in the order
+    /// the sessions started. Replay serves each request only the answers of the latest
+    /// session that recorded it. Empty in a cassette written before sessions were kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session: String,
     /// The request as the application sent it, secrets removed.
     pub request: CassetteRequest,
     /// The upstream's answer, secrets removed.
@@ -91,7 +98,11 @@ pub enum CassetteBody {
     Json(Value),
     /// A UTF-8 body that is not JSON.
     Text(String),
-    /// A body not kept, and why (too large, not text).
+    /// A body that is not UTF-8 text (an image, a video), in standard base64; replay sends
+    /// the bytes.
+    Base64(String),
+    /// A body not kept, and why (larger than `--max-bytes`): replay cannot send it, and
+    /// answers a 502 `not_recorded` that says why.
     Omitted(String),
 }
 
@@ -100,7 +111,8 @@ impl CassetteBody {
     fn of(bytes: Option<&[u8]>, keys: &[ApiKey]) -> CassetteBody {
         let Some(bytes) = bytes else {
             return CassetteBody::Omitted(
-                "larger than the proxy holds (--max-bytes): passed on, not recorded".into(),
+                "the answer was larger than --max-bytes when recorded: passed on, not recorded"
+                    .into(),
             );
         };
         if bytes.is_empty() {
@@ -115,16 +127,29 @@ impl CassetteBody {
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => CassetteBody::Text(scrub(text, keys)),
-            Err(_) => CassetteBody::Omitted(format!("{} bytes that are not text", bytes.len())),
+            Err(_) => {
+                let mut clean = Cow::Borrowed(bytes);
+                for key in keys {
+                    if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&clean) {
+                        clean = Cow::Owned(scrubbed);
+                    }
+                }
+                CassetteBody::Base64(BASE64_STANDARD.encode(&clean))
+            }
         }
     }
 
-    /// The bytes replay sends.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The bytes replay sends, or why there are none to send: a body that was not recorded
+    /// (the reason it gives), a base64 body that does not decode.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         match self {
-            CassetteBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
-            CassetteBody::Text(text) => text.clone().into_bytes(),
-            CassetteBody::Empty | CassetteBody::Omitted(_) => Vec::new(),
+            CassetteBody::Empty => Ok(Vec::new()),
+            CassetteBody::Json(value) => serde_json::to_vec(value).map_err(|e| e.to_string()),
+            CassetteBody::Text(text) => Ok(text.clone().into_bytes()),
+            CassetteBody::Base64(encoded) => BASE64_STANDARD.decode(encoded).map_err(|e| {
+                format!("expected a body in standard base64, found one that does not decode: {e}")
+            }),
+            CassetteBody::Omitted(why) => Err(format!("its body was not recorded: {why}")),
         }
     }
 }
@@ -200,6 +225,7 @@ impl Cassette {
         Cassette {
             version: VERSION,
             recorded_ms,
+            session: String::new(),
             request: CassetteRequest {
                 method: seen.method.to_string(),
                 path: scrub(seen.path, keys),
@@ -230,6 +256,14 @@ impl Cassette {
                 cassette.version
             )));
         }
+        for (at, body) in [
+            ("/request/body", &cassette.request.body),
+            ("/response/body", &cassette.response.body),
+        ] {
+            if let (CassetteBody::Base64(_), Err(e)) = (body, body.to_bytes()) {
+                return Err(corrupt(format!("{at}: {e}")));
+            }
+        }
         Ok(cassette)
     }
 }
@@ -242,6 +276,32 @@ pub struct Corrupt {
     pub path: PathBuf,
     /// Why: unreadable, not JSON, not a cassette.
     pub reason: String,
+}
+
+/// A recorded answer whose body was not recorded (larger than `--max-bytes`): replay
+/// answers it with a 502 `not_recorded` that says why, never with an empty body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotRecorded {
+    /// The cassette file.
+    pub path: PathBuf,
+    /// The exchange, as `METHOD /path -> status`.
+    pub exchange: String,
+    /// Why the body is not there.
+    pub reason: String,
+}
+
+impl fmt::Display for NotRecorded {
+    /// `METHOD /path -> status (FILE): REASON`, printable.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}): {}",
+            printable(&self.exchange),
+            printable(&self.path.to_string_lossy()),
+            printable(&self.reason)
+        )
+    }
 }
 
 impl fmt::Display for Corrupt {
@@ -315,6 +375,34 @@ mod tests {
             .response
             .headers
             .contains_key("x-ratelimit-remaining"));
+    }
+
+    #[test]
+    fn binary_bodies_are_kept_in_base64_without_key_echoes_and_bad_base64_is_corrupt() {
+        let key = ApiKey::new("sk-binary-secret-1").expect("a key");
+        let mut bytes = vec![0xff, 0x00, 0x89];
+        bytes.extend_from_slice(b"sk-binary-secret-1");
+        let body = CassetteBody::of(Some(&bytes), std::slice::from_ref(&key));
+        assert!(matches!(body, CassetteBody::Base64(_)), "{body:?}");
+        let back = body.to_bytes().expect("decodes");
+        assert!(back.starts_with(&[0xff, 0x00, 0x89]));
+        assert!(!String::from_utf8_lossy(&back).contains("sk-binary-secret-1"));
+        let omitted = CassetteBody::of(None, &[]);
+        assert!(omitted
+            .to_bytes()
+            .expect_err("no body")
+            .contains("--max-bytes"));
+
+        let dir = tempfile::tempdir().expect("a directory");
+        let path = dir.path().join("0001-GET-200.json");
+        let cassette = serde_json::json!({
+            "version": 1, "recorded_ms": 1,
+            "request": {"method": "GET", "path": "/p", "body": "empty"},
+            "response": {"status": 200, "body": {"base64": "not base64 !!"}}
+        });
+        std::fs::write(&path, cassette.to_string()).expect("a file");
+        let corrupt = Cassette::read(&path).expect_err("corrupt");
+        assert!(corrupt.reason.contains("/response/body"), "{corrupt}");
     }
 
     #[test]

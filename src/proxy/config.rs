@@ -47,11 +47,21 @@ pub struct ProxyConfig {
     /// How long one exchange with the upstream may take, body included; then the application
     /// gets a 502.
     pub upstream_timeout: Duration,
+    /// How long a connection may take to send a request's head, or sit idle between
+    /// requests; then it is closed.
+    pub header_read_timeout: Duration,
+    /// How long a request body may take to arrive whole; then the application gets a 408.
+    pub request_body_timeout: Duration,
+    /// How long [`super::Proxy::shutdown`] lets the exchanges under way and the result
+    /// downloads of a recording finish; then open connections are dropped, downloads are cut
+    /// off (each said in a warning), and the report is returned.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ProxyConfig {
     /// `127.0.0.1:0`, no upstream, pass-through, not strict, violations passed on, bodies up
-    /// to 16 MiB, result files up to 1 GiB, 10 s to connect, 120 s per exchange.
+    /// to 16 MiB, result files up to 1 GiB, 10 s to connect, 120 s per exchange, 30 s for a
+    /// request's head and 30 s for its body, 10 s of grace at shutdown.
     fn default() -> Self {
         ProxyConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -63,6 +73,9 @@ impl Default for ProxyConfig {
             max_file_bytes: 1024 * 1024 * 1024,
             connect_timeout: Duration::from_secs(10),
             upstream_timeout: Duration::from_secs(120),
+            header_read_timeout: Duration::from_secs(30),
+            request_body_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::harness::{Outcome, Summary, Totals};
 use crate::redact::mask_urls;
+use crate::report::{Issue, Rule};
 use crate::untrusted::printable;
 use crate::Report;
 use std::fmt;
@@ -73,22 +74,24 @@ pub struct ProxyReport {
     /// Requests answered.
     pub exchanges: u64,
     /// Every answer held to the contract, in the order answered, as `validate` reports a
-    /// response: feed them to [`crate::harness::report`] writers with [`ProxyReport::totals`].
+    /// response, and every upstream fault (an `unreadable` error, `upstream_failed: ...`):
+    /// feed them to [`crate::harness::report`] writers with [`ProxyReport::totals`].
     pub outcomes: Vec<Outcome>,
     /// Counts over [`ProxyReport::outcomes`].
     pub summary: Summary,
     /// The answers that broke the contract.
     pub violations: Vec<Violation>,
-    /// Upstream faults answered with a 502.
+    /// Upstream faults answered with a 502 (each also among the outcomes).
     pub faults: u64,
     /// Warnings reported.
     pub warnings: u64,
 }
 
 impl ProxyReport {
-    /// Whether no answer broke the contract.
+    /// Whether no answer broke the contract and the upstream never failed: an upstream
+    /// fault is a failure too, since the answer it stands for could not be checked.
     pub fn passed(&self) -> bool {
-        self.violations.is_empty()
+        self.violations.is_empty() && self.faults == 0
     }
 
     /// The totals the report writers end with.
@@ -160,13 +163,29 @@ impl Journal {
         violation
     }
 
-    /// Reports an upstream fault answered with a 502.
+    /// Reports an upstream fault answered with a 502, and keeps it among the outcomes as a
+    /// response that could not be checked (an `unreadable` error whose message starts
+    /// `upstream_failed:`), so the JSON and JUnit reports show it as a failure.
     pub fn fault(&self, exchange: &str, reason: &str) {
         let mut state = self.state();
         state.report.faults += 1;
+        let reason = shown(reason);
+        let number = state.report.outcomes.len() + 1;
+        let report = Report::refused(Issue::whole(
+            Rule::Unreadable,
+            format!("upstream_failed: expected an answer to check, found none: {reason}"),
+        ));
+        let outcome = Outcome::new(
+            &format!("#{number} {exchange} -> upstream_failed"),
+            report,
+            true,
+            false,
+        );
+        state.report.summary.add(&outcome);
+        state.report.outcomes.push(outcome);
         let event = ProxyEvent::Fault {
             exchange: exchange.to_string(),
-            reason: shown(reason),
+            reason,
         };
         Journal::tell(&mut state, event);
     }

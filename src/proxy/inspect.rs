@@ -1,6 +1,7 @@
 //! Which answers are held to the contract, and how: the task envelope for `GET
 //! /v1/tasks/{id}` and the submit routes' 2xx answers (spec section 2), the section 4 error
-//! body for every other non-2xx answer; result files and streams are not validated.
+//! body for every 4xx and 5xx answer (section 4 covers those only: a redirect or any other
+//! status is passed on unchecked); result files and streams are not validated.
 
 use crate::report::{Issue, Report, Rule};
 use crate::secret::ApiKey;
@@ -41,9 +42,10 @@ impl<'a> Route<'a> {
 pub(crate) enum Check {
     /// The task envelope contract.
     Envelope,
-    /// The section 4 error body.
+    /// The section 4 error body: 4xx and 5xx answers.
     ErrorBody,
-    /// Nothing: a result file, a stream, an answer without a body.
+    /// Nothing: a result file, a stream, a redirect or other non-error status, an answer
+    /// without a body.
     Nothing,
 }
 
@@ -56,10 +58,10 @@ impl Check {
             } else {
                 Check::Nothing
             }
-        } else if status == 304 || status < 200 || method == Method::HEAD {
-            Check::Nothing
-        } else {
+        } else if (400..600).contains(&status) && method != Method::HEAD {
             Check::ErrorBody
+        } else {
+            Check::Nothing
         }
     }
 }
@@ -124,7 +126,7 @@ mod tests {
     }
 
     #[test]
-    fn envelopes_of_task_routes_and_error_bodies_of_every_non_2xx_are_checked() {
+    fn envelopes_of_task_routes_and_error_bodies_of_every_4xx_and_5xx_are_checked() {
         let poll = Route::Poll("t");
         assert_eq!(Check::of(&Method::GET, poll, 200), Check::Envelope);
         assert_eq!(Check::of(&Method::GET, Route::Other, 200), Check::Nothing);
@@ -132,6 +134,24 @@ mod tests {
         assert_eq!(Check::of(&Method::GET, poll, 503), Check::ErrorBody);
         assert_eq!(Check::of(&Method::HEAD, poll, 404), Check::Nothing);
         assert_eq!(Check::of(&Method::GET, poll, 304), Check::Nothing);
+    }
+
+    #[test]
+    fn redirects_and_other_non_error_statuses_are_not_held_to_section_4() {
+        for status in [100, 301, 302, 303, 307, 308, 399, 600, 999] {
+            for route in [Route::Poll("t"), Route::Submit, Route::Other] {
+                assert_eq!(
+                    Check::of(&Method::GET, route, status),
+                    Check::Nothing,
+                    "{status}"
+                );
+            }
+        }
+        assert_eq!(
+            Check::of(&Method::POST, Route::Submit, 400),
+            Check::ErrorBody
+        );
+        assert_eq!(Check::of(&Method::GET, Route::Other, 599), Check::ErrorBody);
     }
 
     #[test]

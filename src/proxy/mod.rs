@@ -40,6 +40,7 @@
 mod app;
 mod cassette;
 mod config;
+mod credentials;
 mod disk;
 mod events;
 mod forward;
@@ -49,7 +50,9 @@ mod refusal;
 mod replay;
 mod server;
 
-pub use cassette::{Cassette, CassetteBody, CassetteRequest, CassetteResponse, Corrupt};
+pub use cassette::{
+    Cassette, CassetteBody, CassetteRequest, CassetteResponse, Corrupt, NotRecorded,
+};
 pub use config::{Mode, ProxyConfig, FILES_ROUTE};
 pub use events::{ProxyEvent, ProxyReport, Violation};
 pub use server::Proxy;

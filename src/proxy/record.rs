@@ -7,9 +7,12 @@
 //! ```
 //!
 //! Every file is written whole through a temporary file, and a cassette never replaces
-//! another, so two proxies recording into one directory never mix their exchanges. The
-//! result files are downloaded by the proxy itself (without the key) when it first sees a
-//! completed task, so replay can serve them.
+//! another, so two proxies recording into one directory never mix their exchanges. Each run
+//! is a session whose id every cassette carries: recording again into a directory adds a
+//! session, and replay serves each request the answers of the latest session that recorded
+//! it, so an old poll sequence is replaced, never extended. The result files are downloaded
+//! by the proxy itself (without the key) when it first sees a completed task, so replay can
+//! serve them.
 
 use super::cassette::{Cassette, CassetteBody, Seen};
 use super::disk;
@@ -33,6 +36,9 @@ pub(crate) const UNTASKED: &str = "untasked";
 #[derive(Debug)]
 pub(crate) struct Recorder {
     dir: PathBuf,
+    /// This recording session's id, in every cassette it writes: the start time in Unix
+    /// nanoseconds (zero-padded, so ids sort by it), then a random part.
+    session: String,
     /// The next cassette number of each folder.
     next: Mutex<HashMap<String, u32>>,
     downloads: Mutex<Downloads>,
@@ -60,6 +66,18 @@ pub(crate) fn files_dir(dir: &Path) -> PathBuf {
 /// The folder name of task `id`.
 pub(crate) fn task_folder(id: &str) -> String {
     safe_name(id, UNTASKED)
+}
+
+/// The one key a task's cassettes and result files are kept under, recording and replay
+/// alike: the folder of the id in the path of a poll (`GET /v1/tasks/{id}`), else of the
+/// `id` of the answer's envelope (a submission); `None` for an exchange of no task.
+pub(crate) fn task_key(route: Route<'_>, envelope: Option<&Value>) -> Option<String> {
+    match route {
+        Route::Poll(id) => Some(task_folder(id)),
+        _ => envelope
+            .and_then(|e| e.get("id")?.as_str())
+            .map(task_folder),
+    }
 }
 
 /// The file name of result `index` downloaded from `url`: `<index>-<last path segment>`.
@@ -91,8 +109,12 @@ impl Recorder {
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|e| ProxyError::Client(e.without_url().to_string()))?;
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         Ok(Recorder {
             dir: dir.to_path_buf(),
+            session: format!("{started:020}-{:08x}", fastrand::u32(..)),
             next: Mutex::new(HashMap::new()),
             downloads: Mutex::new(Downloads::default()),
             files,
@@ -112,20 +134,13 @@ impl Recorder {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let cassette = Cassette::of(seen, now);
+        let mut cassette = Cassette::of(seen, now);
+        cassette.session.clone_from(&self.session);
         let envelope = match (&cassette.response.body, route.answers_tasks()) {
             (CassetteBody::Json(value), true) if (200..300).contains(&seen.status) => Some(value),
             _ => None,
         };
-        let task_id = match route {
-            Route::Poll(id) => Some(id.to_string()),
-            _ => envelope
-                .and_then(|e| e.get("id")?.as_str())
-                .map(str::to_string),
-        };
-        let folder = task_id
-            .as_deref()
-            .map_or_else(|| UNTASKED.to_string(), task_folder);
+        let folder = task_key(route, envelope).unwrap_or_else(|| UNTASKED.to_string());
         if let Err(e) = self.write_cassette(&cassette, &folder) {
             journal.warn(label, &format!("the cassette was not written: {e}"));
         }
@@ -220,10 +235,18 @@ impl Recorder {
         }
     }
 
-    /// Waits for the downloads under way.
-    pub async fn finish(&self) {
+    /// Waits for the downloads under way until `deadline`; those still running then are cut
+    /// off (their temporary files removed). Returns how many were cut off.
+    pub async fn finish(&self, deadline: tokio::time::Instant) -> usize {
         let mut running = std::mem::take(&mut self.downloads().running);
+        let all_done = async { while running.join_next().await.is_some() {} };
+        if tokio::time::timeout_at(deadline, all_done).await.is_ok() {
+            return 0;
+        }
+        let cut = running.len();
+        running.abort_all();
         while running.join_next().await.is_some() {}
+        cut
     }
 }
 

@@ -1,6 +1,6 @@
 //! The answers the proxy makes itself, each a section 4 error body (the mock's [`Answer`]): a
-//! 502 for an upstream fault or a violation, a 413 for a request body too large, a 404 for a
-//! request a recording does not hold.
+//! 502 for an upstream fault, a violation or a recorded answer whose body was not recorded,
+//! a 413 for a request body too large, a 408 for one that stalls, a 404 for a request a recording does not hold.
 
 use super::Violation;
 use crate::mock::answer::Answer;
@@ -75,5 +75,34 @@ pub(crate) fn not_recorded(exchange: &str, dir: &str) -> Response {
         format!("foxapi-contract proxy: expected a request recorded in {dir}, found {exchange}, which was not recorded"),
     )
     .code("not_recorded")
+    .into_response()
+}
+
+/// 502: replay holds this exchange, but not its body (larger than `--max-bytes` when
+/// recorded); `why` says so. Never an empty answer that would pass for the real one.
+pub(crate) fn body_not_recorded(exchange: &str, dir: &str, why: &str) -> Response {
+    Answer::error(
+        StatusCode::BAD_GATEWAY,
+        ErrorType::ServerError,
+        format!(
+            "foxapi-contract proxy: expected the recording in {dir} to hold the answer to {exchange}, found {}",
+            printable(why)
+        ),
+    )
+    .code("not_recorded")
+    .into_response()
+}
+
+/// 408: the request body did not arrive whole within `limit`.
+pub(crate) fn body_timeout(exchange: &str, limit: std::time::Duration) -> Response {
+    Answer::error(
+        StatusCode::REQUEST_TIMEOUT,
+        ErrorType::InvalidRequestError,
+        format!(
+            "foxapi-contract proxy: {exchange}: expected the whole request body within {} s (--request-body-timeout), found it still arriving",
+            limit.as_secs_f64()
+        ),
+    )
+    .code("request_timeout")
     .into_response()
 }

@@ -1,12 +1,12 @@
 //! Serving a recorded directory offline: each request (method and path) gets the answers
-//! recorded for it in order, and the last one again once they run out (a terminal state
+//! the latest recording session recorded for it, in order, and the last one again once they run out (a terminal state
 //! stays terminal); the result URLs of task answers point at the files recorded, served under
 //! [`FILES_ROUTE`]. A cassette file that cannot be read is reported by name; the rest replay.
 
-use super::cassette::{Cassette, CassetteResponse, Corrupt};
+use super::cassette::{Cassette, CassetteBody, CassetteResponse, Corrupt, NotRecorded};
 use super::events::shown;
 use super::inspect::Route;
-use super::record::{cassettes_dir, files_dir, task_folder};
+use super::record::{cassettes_dir, files_dir, task_key};
 use super::{ProxyError, FILES_ROUTE};
 use crate::redact::mask_urls;
 use axum::http::{HeaderName, HeaderValue, Method};
@@ -26,6 +26,8 @@ pub(crate) struct Replay {
     files: HashMap<(String, usize), (PathBuf, String)>,
     /// The cassette files that could not be used.
     pub corrupt: Vec<Corrupt>,
+    /// The recorded answers whose bodies were not recorded.
+    pub not_recorded: Vec<NotRecorded>,
 }
 
 #[derive(Debug, Default)]
@@ -38,7 +40,8 @@ struct Sequence {
 pub(crate) struct Replayed {
     pub status: u16,
     pub headers: axum::http::HeaderMap,
-    pub body: Vec<u8>,
+    /// The body, or why the recording holds none to send.
+    pub body: Result<Vec<u8>, String>,
 }
 
 /// The key of a request: `METHOD path`, the path masked as the cassettes hold it.
@@ -97,9 +100,40 @@ impl Replay {
         }
         // In recorded order; within one folder the numbers say it.
         loaded.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        let mut answers: HashMap<String, Sequence> = HashMap::new();
-        for (_, _, cassette) in loaded {
+        // Each request replays the answers of the latest session that recorded it: a second
+        // recording into the directory replaces the first one's sequences, never extends them.
+        let mut latest: HashMap<String, &str> = HashMap::new();
+        for (_, _, cassette) in &loaded {
             let request = &cassette.request;
+            let session = latest
+                .entry(key(&request.method, &request.path))
+                .or_insert(cassette.session.as_str());
+            if cassette.session.as_str() > *session {
+                *session = cassette.session.as_str();
+            }
+        }
+        let latest: HashMap<String, String> = latest
+            .into_iter()
+            .map(|(k, session)| (k, session.to_string()))
+            .collect();
+        loaded.retain(|(_, _, cassette)| {
+            let request = &cassette.request;
+            latest.get(&key(&request.method, &request.path)) == Some(&cassette.session)
+        });
+        let mut answers: HashMap<String, Sequence> = HashMap::new();
+        let mut not_recorded = Vec::new();
+        for (_, path, cassette) in loaded {
+            let request = &cassette.request;
+            if let CassetteBody::Omitted(reason) = &cassette.response.body {
+                not_recorded.push(NotRecorded {
+                    exchange: shown(&format!(
+                        "{} {} -> {}",
+                        request.method, request.path, cassette.response.status
+                    )),
+                    path: path.clone(),
+                    reason: reason.clone(),
+                });
+            }
             answers
                 .entry(key(&request.method, &request.path))
                 .or_default()
@@ -112,6 +146,7 @@ impl Replay {
             answers,
             files: recorded_files(dir),
             corrupt,
+            not_recorded,
         })
     }
 
@@ -134,10 +169,10 @@ impl Replay {
             }
         }
         let body = match (&recorded.body, Route::of(method, path)) {
-            (super::CassetteBody::Json(value), route) if route.answers_tasks() => {
+            (CassetteBody::Json(value), route) if route.answers_tasks() => {
                 let mut value = value.clone();
-                self.point_at_files(&mut value, base);
-                serde_json::to_vec(&value).unwrap_or_default()
+                self.point_at_files(route, &mut value, base);
+                serde_json::to_vec(&value).map_err(|e| e.to_string())
             }
             (body, _) => body.to_bytes(),
         };
@@ -148,14 +183,12 @@ impl Replay {
         })
     }
 
-    /// Rewrites the URL of each result whose file was recorded to the proxy's file route.
-    fn point_at_files(&self, envelope: &mut Value, base: &str) {
-        let folder = task_folder(
-            envelope
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        );
+    /// Rewrites the URL of each result whose file was recorded to the proxy's file route; the
+    /// files are looked up under the key recording kept them by ([`task_key`]).
+    fn point_at_files(&self, route: Route<'_>, envelope: &mut Value, base: &str) {
+        let Some(folder) = task_key(route, Some(envelope)) else {
+            return;
+        };
         let Some(results) = envelope.get_mut("results").and_then(Value::as_array_mut) else {
             return;
         };
@@ -179,7 +212,8 @@ impl Replay {
         if recorded_name != name {
             return None;
         }
-        let body = std::fs::read(file).ok()?;
+        let body =
+            std::fs::read(file).map_err(|e| format!("the recorded file cannot be read: {e}"));
         let mut headers = axum::http::HeaderMap::new();
         let content_type = crate::mock::files::content_type(name);
         headers.insert(
