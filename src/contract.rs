@@ -41,7 +41,9 @@ const QUOTE_LIMIT: usize = 80;
 pub struct Contract {
     /// The contract (errors only), compiled on first use.
     contract: OnceLock<Compiled>,
-    strict: Compiled,
+    /// The strict contract, against which every response is checked first; compiled on
+    /// first use.
+    strict: OnceLock<Compiled>,
     /// The error body schema, compiled on first use.
     error_body: OnceLock<Validator>,
     limits: Limits,
@@ -86,13 +88,14 @@ impl Contract {
     /// Compiles the contract. The schemas are the crate's own and are tested to compile, so
     /// this cannot fail at run time.
     pub fn new() -> Contract {
-        // Only the strict schema is compiled now: every response is checked against it
-        // first. The contract (for the errors of a response the strict schema refuses), the
+        // Nothing is compiled yet: the strict schema (every response is checked against it
+        // first), the contract (for the errors of a response the strict schema refuses), the
         // error body schema and each registry entry's item rule are compiled on first use, so
-        // a short run compiles only what it needs.
+        // a short run compiles only what it needs, and a long one can compile while it reads
+        // its inputs ([`Contract::prepare`]).
         Contract {
             contract: OnceLock::new(),
-            strict: Compiled::new("contract.strict.schema.json", Strictness::Strict),
+            strict: OnceLock::new(),
             error_body: OnceLock::new(),
             limits: Limits::default(),
             show_secrets: false,
@@ -141,6 +144,20 @@ impl Contract {
             std::borrow::Cow::Borrowed(_) => quoted,
             std::borrow::Cow::Owned(masked) => masked,
         }
+    }
+
+    /// The strict schema, against which every response is checked first, compiled the first
+    /// time it is needed.
+    fn strict_schema(&self) -> &Compiled {
+        self.strict
+            .get_or_init(|| Compiled::new("contract.strict.schema.json", Strictness::Strict))
+    }
+
+    /// Compiles now both schemas a run of many responses needs, rather than on first use: a
+    /// caller with a core to spare calls this while it reads its inputs.
+    pub(crate) fn prepare(&self) {
+        self.strict_schema();
+        self.errors_schema();
     }
 
     /// The contract schema that words the errors of a response the strict schema refuses,
@@ -230,7 +247,7 @@ impl Contract {
             }
             None => {}
         }
-        if self.strict.is_valid(value, key) {
+        if self.strict_schema().is_valid(value, key) {
             return report;
         }
         // One pass over each schema's errors, linear in their number: the first
@@ -264,7 +281,7 @@ impl Contract {
                 }
             }
         }
-        for (place, error) in self.strict.errors(value, key) {
+        for (place, error) in self.strict_schema().errors(value, key) {
             if report.warnings.len() >= max {
                 issue_paths(&error, place, &mut |path| {
                     if !error_paths.contains(&hash_of(path)) {

@@ -159,24 +159,30 @@ impl Run {
                 && (self.skip.is_empty() || place(p).is_none_or(|at| !self.skip.contains(&at)))
         };
         let mut found: Vec<(PathBuf, Found)> = Vec::new();
-        for path in paths.iter().map(AsRef::as_ref) {
-            if path.is_dir() {
-                found.extend(
-                    corpus::walk(path, &keep)
-                        .into_iter()
-                        .map(|f| (path.to_path_buf(), f)),
-                );
-            } else {
-                let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
-                found.push((
-                    root,
-                    Found {
-                        path: path.to_path_buf(),
-                        refused: None,
-                    },
-                ));
+        std::thread::scope(|scope| {
+            // A directory holds many responses: the schemas compile while it is walked.
+            if paths.iter().any(|p| p.as_ref().is_dir()) {
+                scope.spawn(|| self.contract.prepare());
             }
-        }
+            for path in paths.iter().map(AsRef::as_ref) {
+                if path.is_dir() {
+                    found.extend(
+                        corpus::walk(path, &keep)
+                            .into_iter()
+                            .map(|f| (path.to_path_buf(), f)),
+                    );
+                } else {
+                    let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
+                    found.push((
+                        root,
+                        Found {
+                            path: path.to_path_buf(),
+                            refused: None,
+                        },
+                    ));
+                }
+            }
+        });
         // Each response with what the manifests expect of it, in input order.
         let mut expectations = Expectations::default();
         let mut units = found
