@@ -11,7 +11,8 @@ and every peer once with the exported contract schema. Then the small corpus as 
 file of LINES responses on one core and on all cores, the start-up of `validate FILE` against
 jsonschema-cli on one file, and peak memory at LINES and 3 x LINES responses in every format.
 Prints Markdown; BENCHMARKS.md records it. Medians of RUNS runs for foxapi-contract and the
-floor (start-up: 4 x RUNS), one run for the peers (their start-up included).
+floor (start-up: 4 x RUNS), run in turns so that noise on the machine falls on all alike;
+one run for the peers (their start-up included).
 """
 import argparse
 import os
@@ -27,14 +28,26 @@ HERE = pathlib.Path(__file__).resolve().parent
 ONE_CORE = ["taskset", "-c", "0"]
 
 
+def once(cmd):
+    """The wall time of one run of `cmd`, output discarded."""
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
 def wall(cmd, runs):
-    """The median wall time of `runs` runs of `cmd`, output discarded."""
-    times = []
+    """The median wall time of `runs` runs of `cmd`."""
+    return statistics.median(once(cmd) for _ in range(runs))
+
+
+def interleaved(cmds, runs):
+    """The median wall time of each of `cmds`, run in turn `runs` times over, so that a burst
+    of noise on the machine falls on all of them alike."""
+    times = [[] for _ in cmds]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for i, cmd in enumerate(cmds):
+            times[i].append(once(cmd))
+    return [statistics.median(t) for t in times]
 
 
 def peak_mib(cmd):
@@ -117,9 +130,15 @@ def main():
              lambda d: [str(check_jsonschema), "--schemafile", str(schema)]
              + sorted(str(p) for p in d.iterdir()), 1),
         ]
+        # foxapi-contract and the floor in turns (medians of RUNS); the peers once each.
+        ours_rows = [r for r in rows if r[2] > 1]
+        for k, d in corpora.items():
+            for (name, _, _), t in zip(ours_rows, interleaved([cmd(d) for _, cmd, _ in ours_rows], args.runs)):
+                results.setdefault(name, {})[k] = t
         for name, cmd, runs in rows:
-            t = {k: wall(cmd(d), runs) for k, d in corpora.items()}
-            results[name] = t
+            if runs == 1:
+                results[name] = {k: wall(cmd(d), 1) for k, d in corpora.items()}
+            t = results[name]
             print(f"| {name} | {t['small']:.3f} s | {t['large']:.3f} s |")
         floor = results[rows[0][0]]
         print()
@@ -134,8 +153,8 @@ def main():
 
         print(f"\n## {args.lines:,} small responses as one JSON Lines file "
               f"({lines.stat().st_size:,} bytes)\n")
-        t1 = wall(ONE_CORE + ours + ["--jobs", "1", "--format", "json", str(lines)], args.runs)
-        tn = wall(ours + ["--format", "json", str(lines)], args.runs)
+        t1, tn = interleaved([ONE_CORE + ours + ["--jobs", "1", "--format", "json", str(lines)],
+                              ours + ["--format", "json", str(lines)]], args.runs)
         print("| run | wall |")
         print("|---|---:|")
         print(f"| one core (`--jobs 1`) | {t1:.3f} s |")
@@ -147,12 +166,15 @@ def main():
         invalid = HERE.parent / "fixtures/invalid/result-url-relative.json"
         print("| run | valid file | invalid file |")
         print("|---|---:|---:|")
-        for name, cmd in [
+        starts = [
             ("`foxapi-contract validate FILE`", lambda f: ours + [str(f)]),
             ("jsonschema-cli with the exported schema",
              lambda f: [str(jsonschema_cli), "validate", str(schema), "--assert-format", "-i", str(f)]),
-        ]:
-            a, b = (wall(cmd(f), 4 * args.runs) * 1000 for f in (valid, invalid))
+        ]
+        cmds = [cmd(f) for _, cmd in starts for f in (valid, invalid)]
+        medians = interleaved(cmds, 4 * args.runs)
+        for i, (name, _) in enumerate(starts):
+            a, b = medians[2 * i] * 1000, medians[2 * i + 1] * 1000
             print(f"| {name} | {a:.1f} ms | {b:.1f} ms |")
 
         print(f"\n## Peak memory (JSON Lines, all cores)\n")

@@ -12,5 +12,12 @@ runs=${2:-5}
 scripts/tools.sh peers
 scripts/tools.sh jsonschema-cli
 cargo build --release --quiet --bin foxapi-contract --example parse_floor
+# A page cache filled by builds makes the kernel reclaim and compact memory while the runs
+# allocate (mimalloc asks for huge pages), which moved single runs by 2x here: start from an
+# empty cache where allowed (root); the corpora are written afresh below.
+if [ -w /proc/sys/vm/drop_caches ]; then
+  sync
+  echo 3 > /proc/sys/vm/drop_caches
+fi
 python3 bench/compare.py --bin target/release/foxapi-contract \
   --floor target/release/examples/parse_floor --tools .tools --count "$count" --runs "$runs"

@@ -223,32 +223,28 @@ impl Run {
                 .num_threads(self.jobs.unwrap_or(0))
                 .build()
                 .map_err(|e| RunError::Threads(e.to_string()))?;
-            // A reading thread queues batches on the pool, up to AHEAD more than this thread
-            // has taken, so the workers never wait between batches; this thread hands each
-            // batch on in input order as it completes.
-            type Batch<T> = std::sync::mpsc::Receiver<Vec<(Outcome, T)>>;
-            let (queued, batches) = std::sync::mpsc::sync_channel::<Batch<T>>(AHEAD);
-            let units = &mut units;
-            std::thread::scope(|scope| {
-                let (pool, check) = (&pool, &check);
-                scope.spawn(move || {
-                    pool.in_place_scope(|jobs| {
-                        let mut batch = first;
-                        while !batch.is_empty() {
-                            let (done, outcomes) = std::sync::mpsc::sync_channel(1);
-                            if queued.send(outcomes).is_err() {
-                                break;
-                            }
-                            jobs.spawn(move |_| {
-                                let checked: Vec<_> = batch.into_par_iter().map(check).collect();
-                                // The run may have stopped taking batches; then this is dropped.
-                                let _ = done.send(checked);
-                            });
-                            batch = units.by_ref().take(BATCH).collect();
-                        }
-                    });
-                });
-                for outcomes in batches.iter().map_while(|batch| batch.recv().ok()) {
+            // This thread queues batches on the pool, up to AHEAD more than the one it waits
+            // for, so the workers never wait between batches, and hands each batch on in
+            // input order as it completes.
+            pool.in_place_scope(|jobs| {
+                let mut queued = std::collections::VecDeque::new();
+                let mut batch = first;
+                loop {
+                    while queued.len() <= AHEAD && !batch.is_empty() {
+                        let (done, outcomes) = std::sync::mpsc::sync_channel(1);
+                        let taken = std::mem::take(&mut batch);
+                        let check = &check;
+                        jobs.spawn(move |_| {
+                            let checked: Vec<_> = taken.into_par_iter().map(check).collect();
+                            // The run may have stopped waiting; then this is dropped.
+                            let _ = done.send(checked);
+                        });
+                        queued.push_back(outcomes);
+                        batch = units.by_ref().take(BATCH).collect();
+                    }
+                    let Some(Ok(outcomes)) = queued.pop_front().map(|next| next.recv()) else {
+                        break;
+                    };
                     for (outcome, prepared) in outcomes {
                         summary.add(&outcome);
                         each(&outcome, prepared);
