@@ -119,7 +119,7 @@ fn check(config: &ProxyConfig) -> Result<(), ProxyError> {
             setting: "upstream timeout",
             expected: "timeouts longer than zero",
             found: format!(
-                "{:?} to connect, {:?} per exchange",
+                "{:?} to connect, {:?} of upstream idle time",
                 config.connect_timeout, config.upstream_timeout
             ),
         });
