@@ -739,10 +739,12 @@ mod record_and_replay {
         }
         let report = replay.shutdown().await;
         assert!(
-            report.passed(),
+            report.violations.is_empty(),
             "no spurious violation: {:?}",
             report.violations
         );
+        assert_eq!(report.not_recorded, 2, "each miss is counted");
+        assert!(!report.passed(), "a body not recorded fails the run");
     }
 
     /// Finding 7b: recording twice into one directory does not join the poll sequences;
@@ -959,6 +961,136 @@ mod record_and_replay {
             }
         }
         serving.abort();
+    }
+
+    /// Re-review finding 3: a key sent in a JSON request body under a secret's name
+    /// (`api_key`, `token`, `secret`, `password`, `authorization`, `access_token`, at any
+    /// depth), and a secret an answer holds under such a name, reach no file of the
+    /// recording, and no report or event; an echo of one in an answer is taken out too.
+    #[tokio::test]
+    async fn finding_3_keys_in_json_bodies_under_secret_names_reach_no_file_or_report() {
+        const IN_BODY: &[&str] = &[
+            "sk-INBODY88888888",
+            "tok-INBODY-2222",
+            "sec-INBODY-3333",
+            "pw-INBODY-4444",
+            "az-INBODY-5555",
+            "at-INBODY-6666",
+            "sk-NESTED-7777777",
+            "at-RESPONSE-99999999",
+        ];
+        let dir = tempfile::tempdir().expect("a directory");
+        let upstream = Server::start().await;
+        upstream.script(
+            "/v1/videos/generations",
+            vec![Step::json(
+                400,
+                json!({
+                    "error": {"message": "invalid api_key sk-INBODY88888888", "type": "invalid_request_error"},
+                    "access_token": "at-RESPONSE-99999999"
+                })
+                .to_string(),
+            )],
+        );
+        let proxy = proxy(&upstream.base(), Mode::Record(dir.path().into())).await;
+        let mut events = proxy.events();
+        let body = json!({
+            "model": "lipsync-2",
+            "api_key": "sk-INBODY88888888",
+            "token": "tok-INBODY-2222",
+            "secret": "sec-INBODY-3333",
+            "password": "pw-INBODY-4444",
+            "authorization": "Bearer az-INBODY-5555",
+            "access_token": "at-INBODY-6666",
+            "options": [{"Api_Key": "sk-NESTED-7777777"}],
+            "max_tokens": 64
+        });
+        let response = http()
+            .post(format!("{}/v1/videos/generations", proxy.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("an answer");
+        let through = seen(response).await;
+        assert_eq!(through.status, 400);
+        assert!(
+            String::from_utf8_lossy(&through.body).contains("sk-INBODY88888888"),
+            "the application gets the answer as sent"
+        );
+        let report = proxy.shutdown().await;
+        let shown = format!(
+            "{:?} {:?} {:?}",
+            report.outcomes,
+            report.violations,
+            drain(&mut events)
+        );
+        let files = files_under(dir.path());
+        assert!(!files.is_empty(), "the exchange was recorded");
+        for file in &files {
+            let text =
+                String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+            for secret in IN_BODY {
+                assert!(
+                    !text.contains(secret),
+                    "{secret} in {}: {text}",
+                    file.display()
+                );
+            }
+            if text.contains("\"request\"") {
+                let cassette: Value = serde_json::from_str(&text).expect("a cassette");
+                let kept = &cassette["request"]["body"]["json"];
+                assert_eq!(kept["api_key"], "REDACTED", "{kept}");
+                assert_eq!(kept["max_tokens"], 64, "numbers are kept: {kept}");
+                assert_eq!(kept["model"], "lipsync-2");
+            }
+        }
+        for secret in IN_BODY {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
+
+    /// Re-review finding 4: each request replay holds no answer for is said as it happens
+    /// (a `NotRecorded` event), is a failed outcome `#N GET /path -> not_recorded`, and fails
+    /// the run; a result file not recorded too.
+    #[tokio::test]
+    async fn finding_4_replay_misses_are_events_failed_outcomes_and_fail_the_run() {
+        let dir = tempfile::tempdir().expect("a directory");
+        std::fs::create_dir_all(dir.path().join("cassettes")).expect("cassettes/");
+        let replay = replaying(dir.path()).await;
+        let mut events = replay.events();
+        section4(
+            &get(replay.base_url(), "/v1/tasks/task-never-seen", Some(KEY)).await,
+            404,
+        );
+        section4(
+            &get(replay.base_url(), "/__foxapi-proxy/files/x/0/0-a.png", None).await,
+            404,
+        );
+        let events = drain(&mut events);
+        let [ProxyEvent::NotRecorded { exchange, reason }, ProxyEvent::NotRecorded { .. }] =
+            events.as_slice()
+        else {
+            panic!("expected two not-recorded events, found {events:?}");
+        };
+        assert_eq!(exchange, "GET /v1/tasks/task-never-seen");
+        assert!(reason.contains("404"), "{reason}");
+        let report = replay.shutdown().await;
+        assert_eq!(report.not_recorded, 2);
+        assert!(!report.passed(), "a stale recording fails the run");
+        let sources: Vec<&str> = report.outcomes.iter().map(|o| o.source.as_str()).collect();
+        assert_eq!(
+            sources,
+            [
+                "#1 GET /v1/tasks/task-never-seen -> not_recorded",
+                "#2 GET /__foxapi-proxy/files/x/0/0-a.png -> not_recorded"
+            ]
+        );
+        for outcome in &report.outcomes {
+            assert!(!outcome.report.is_valid());
+            let message = &outcome.report.errors[0].message;
+            assert!(message.starts_with("not_recorded:"), "{message}");
+        }
+        assert_eq!(report.summary.failed, 2);
     }
 
     #[tokio::test]
@@ -1181,8 +1313,43 @@ mod faults {
         assert!(one_fault(&events).contains("cut short"));
     }
 
+    /// Asks `path` through `proxy` and reads the body: the status and whether the body came
+    /// whole.
+    async fn streamed(proxy: &Proxy, path: &str) -> (u16, Result<Vec<u8>, String>) {
+        let response = http()
+            .get(format!("{}{path}", proxy.base_url()))
+            .send()
+            .await
+            .expect("the head comes through");
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map(|b| b.to_vec());
+        (status, body.map_err(|e| e.to_string()))
+    }
+
+    /// The one outcome of `report`, which must be an upstream fault of `path`.
+    fn one_failed_outcome(report: &ProxyReport, path: &str) -> String {
+        let [outcome] = report.outcomes.as_slice() else {
+            panic!("expected one outcome, found {:?}", report.outcomes);
+        };
+        assert!(
+            outcome.source.contains(&format!("GET {path}"))
+                && outcome.source.ends_with("-> upstream_failed"),
+            "{}",
+            outcome.source
+        );
+        assert!(!outcome.report.is_valid());
+        let message = outcome.report.errors[0].message.clone();
+        assert!(message.starts_with("upstream_failed:"), "{message}");
+        assert_eq!((report.faults, report.summary.failed), (1, 1));
+        assert!(!report.passed(), "a body cut midway fails the run");
+        message
+    }
+
+    /// Re-review finding 1: an upstream that resets mid-body while the answer is streamed
+    /// cuts the application's answer and is an upstream fault: a fault event, a failed
+    /// outcome `#N GET /path -> upstream_failed`, a failed run.
     #[tokio::test]
-    async fn a_streamed_body_cut_short_is_cut_for_the_application_too_and_reported() {
+    async fn finding_1_a_streamed_body_reset_midway_is_an_upstream_fault_in_the_report() {
         let upstream = Server::start().await;
         upstream.script(
             "/files/v.mp4",
@@ -1193,23 +1360,126 @@ mod faults {
         );
         let proxy = impatient(&upstream).await;
         let mut events = proxy.events();
-        let response = http()
-            .get(format!("{}/files/v.mp4", proxy.base_url()))
-            .send()
-            .await
-            .expect("the head comes through");
-        assert_eq!(response.status().as_u16(), 200);
-        assert!(
-            response.bytes().await.is_err(),
-            "the body must not look whole"
-        );
-        match events.recv().await {
-            Some(ProxyEvent::Warning { message, .. }) => {
-                assert!(message.contains("after 12 bytes"), "{message}");
+        let (status, body) = streamed(&proxy, "/files/v.mp4").await;
+        assert_eq!(status, 200);
+        assert!(body.is_err(), "the body must not look whole: {body:?}");
+        match drain(&mut events).as_slice() {
+            [ProxyEvent::Fault {
+                reason, answered, ..
+            }] => {
+                assert!(reason.contains("after 12 bytes"), "{reason}");
+                assert!(answered.contains("cut after 12 bytes"), "{answered}");
             }
-            other => panic!("expected a warning, found {other:?}"),
+            other => panic!("expected one fault, found {other:?}"),
         }
-        proxy.shutdown().await;
+        let report = proxy.shutdown().await;
+        let message = one_failed_outcome(&report, "/files/v.mp4");
+        assert!(message.contains("12 bytes"), "{message}");
+    }
+
+    /// An upstream that sends a head and some bytes and then nothing, holding the connection
+    /// open until the proxy gives up on it: its base URL.
+    async fn stalling_midway(answer: &'static [u8]) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match tcp.read(&mut byte).await {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    if tcp.write_all(answer).await.is_err() {
+                        return;
+                    }
+                    // Nothing more, until the proxy closes the connection.
+                    let mut rest = Vec::new();
+                    let _ = tcp.read_to_end(&mut rest).await;
+                });
+            }
+        });
+        base
+    }
+
+    /// Re-review findings 1 and 2: a streamed answer whose upstream stops sending midway is
+    /// cut after the idle timeout, and that is an upstream fault of the report.
+    #[tokio::test]
+    async fn finding_1_a_streamed_body_stalled_midway_is_cut_at_the_idle_timeout_and_a_fault() {
+        let base = stalling_midway(
+            b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: 100\r\n\r\nten bytes!",
+        )
+        .await;
+        let proxy = start(ProxyConfig {
+            upstream: Some(base),
+            upstream_timeout: Duration::from_millis(300),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let (status, body) = streamed(&proxy, "/files/v.mp4").await;
+        assert_eq!(status, 200);
+        assert!(body.is_err(), "the body must not look whole: {body:?}");
+        let report = proxy.shutdown().await;
+        let message = one_failed_outcome(&report, "/files/v.mp4");
+        assert!(
+            message.contains("--upstream-timeout") && message.contains("after 10 bytes"),
+            "{message}"
+        );
+    }
+
+    /// Re-review finding 2: the upstream timeout is an idle timeout: a streamed answer that
+    /// keeps coming, slowly, for longer than it passes through whole, without a fault.
+    #[tokio::test]
+    async fn finding_2_a_slow_but_steady_streamed_answer_longer_than_the_upstream_timeout_passes_whole(
+    ) {
+        let upstream = Server::start().await;
+        // 40 bytes, one every 25 ms: a second in all, against an idle timeout of 300 ms.
+        upstream.script(
+            "/files/slow.mp4",
+            vec![Step::Drip {
+                every: Duration::from_millis(25),
+                bytes: 40,
+            }],
+        );
+        let proxy = impatient(&upstream).await;
+        let mut events = proxy.events();
+        let (status, body) = streamed(&proxy, "/files/slow.mp4").await;
+        assert_eq!(status, 200);
+        assert_eq!(body.expect("the whole body").len(), 40);
+        assert_eq!(drain(&mut events), Vec::new());
+        let report = proxy.shutdown().await;
+        assert!(
+            report.passed() && report.faults == 0,
+            "{:?}",
+            report.outcomes
+        );
+    }
+
+    /// Re-review finding 2: a held answer (validated) that comes slowly but steadily is not
+    /// cut either; the upstream timeout applies between chunks.
+    #[tokio::test]
+    async fn finding_2_a_slow_but_steady_held_answer_longer_than_the_upstream_timeout_is_checked() {
+        let upstream = Server::start().await;
+        upstream.script(
+            "/v1/tasks/slow",
+            vec![Step::Drip {
+                every: Duration::from_millis(25),
+                bytes: 40,
+            }],
+        );
+        let proxy = impatient(&upstream).await;
+        let (status, body) = streamed(&proxy, "/v1/tasks/slow").await;
+        assert_eq!(status, 200);
+        assert_eq!(body.expect("the whole body").len(), 40);
+        let report = proxy.shutdown().await;
+        assert_eq!(report.faults, 0, "{:?}", report.outcomes);
+        assert_eq!(report.summary.checked, 1, "held whole and checked");
     }
 
     #[tokio::test]
@@ -1358,6 +1628,57 @@ mod faults {
         proxy.shutdown().await;
     }
 
+    /// Re-review finding 2: the request body timeout is an idle timeout: an upload that
+    /// sends a chunk every 25 ms for a second, against 300 ms, reaches the upstream whole.
+    #[tokio::test]
+    async fn finding_2_a_slow_but_steady_upload_longer_than_the_request_body_timeout_passes_whole()
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = Server::start().await;
+        upstream.script("/upload", vec![Step::bytes(b"stored")]);
+        let dir = tempfile::tempdir().expect("a directory");
+        let proxy = start(ProxyConfig {
+            upstream: Some(upstream.base()),
+            mode: Mode::Record(dir.path().into()),
+            request_body_timeout: Duration::from_millis(300),
+            ..ProxyConfig::default()
+        })
+        .await;
+        let mut stream = tokio::net::TcpStream::connect(proxy.addr())
+            .await
+            .expect("connect");
+        stream
+            .write_all(b"POST /upload HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("sent");
+        for _ in 0..40 {
+            stream
+                .write_all(b"10\r\n0123456789abcdef\r\n")
+                .await
+                .expect("sent");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        stream.write_all(b"0\r\n\r\n").await.expect("sent");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.expect("read");
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        assert!(text.ends_with("stored"), "{text}");
+        proxy.shutdown().await;
+        assert_eq!(upstream.count("/upload"), 1);
+        let cassettes = files_under(&dir.path().join("cassettes"));
+        let [cassette] = cassettes.as_slice() else {
+            panic!("expected one cassette, found {cassettes:?}");
+        };
+        let cassette: Value =
+            serde_json::from_slice(&std::fs::read(cassette).expect("read")).expect("JSON");
+        assert_eq!(
+            cassette["request"]["body"]["text"],
+            "0123456789abcdef".repeat(40),
+            "the whole body went upstream"
+        );
+    }
+
     /// Finding 2: a request head that stalls is closed after the header read timeout.
     #[tokio::test]
     async fn a_request_head_that_stalls_is_closed() {
@@ -1414,8 +1735,8 @@ mod cli {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
-    /// Runs `foxapi-contract proxy ARGS`, asks `path` through it, stops it with `signal`: the
-    /// answer's status and the exit code.
+    /// Runs `foxapi-contract proxy ARGS`, asks `path` through it (reading the body), stops it
+    /// with `signal`: the answer's status, the exit code and stderr.
     fn run(args: &[&str], path: &str, signal: &str) -> (Option<u16>, Option<i32>, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
             .arg("proxy")
@@ -1440,7 +1761,10 @@ mod cli {
                         .ok()?;
                     runtime.block_on(async {
                         let response = http().get(url).bearer_auth(KEY).send().await.ok()?;
-                        Some(response.status().as_u16())
+                        let status = response.status().as_u16();
+                        // The whole body, or as much as comes: a streamed answer ends first.
+                        let _ = response.bytes().await;
+                        Some(status)
                     })
                 });
                 answer.join().ok().flatten()
@@ -1646,6 +1970,80 @@ mod cli {
         let text = report.to_string();
         assert!(text.contains("upstream_failed"), "{report}");
         assert_eq!(report["summary"]["invalid"], 1, "{report}");
+    }
+
+    /// The JSON report at `path`.
+    fn json_report(path: &Path) -> Value {
+        serde_json::from_slice(&std::fs::read(path).expect("the JSON report")).expect("JSON")
+    }
+
+    /// Re-review finding 1 (through the command): a streamed body cut midway is an upstream
+    /// fault of the JSON report and makes the exit code 1.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn finding_1_proxy_exits_1_when_a_streamed_body_is_cut_midway() {
+        let upstream = Server::start().await;
+        upstream.script(
+            "/files/v.mp4",
+            vec![Step::Truncated {
+                declared: 1000,
+                body: b"half a video".to_vec(),
+            }],
+        );
+        let dir = tempfile::tempdir().expect("a directory");
+        let report_path = dir.path().join("proxy.json");
+        let report_arg = format!("json:{}", report_path.display());
+        let base = upstream.base();
+        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
+            run(
+                &["--upstream", &base, "--report", &report_arg],
+                "/files/v.mp4",
+                "-TERM",
+            )
+        })
+        .await
+        .expect("the run");
+        assert_eq!(status, Some(200), "{stderr}");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("1 upstream faults"), "{stderr}");
+        let report = json_report(&report_path);
+        assert_eq!(report["summary"]["invalid"], 1, "{report}");
+        let source = report["responses"][0]["source"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            source.contains("GET /files/v.mp4 -> upstream_failed"),
+            "{report}"
+        );
+    }
+
+    /// Re-review finding 4 (through the command): a request a replay did not record is
+    /// said on stderr as it happens, is in the JSON report, and makes the exit code 1.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn finding_4_proxy_exits_1_and_logs_each_request_a_replay_did_not_record() {
+        let dir = tempfile::tempdir().expect("a directory");
+        std::fs::create_dir_all(dir.path().join("rec").join("cassettes")).expect("cassettes/");
+        let recording = dir.path().join("rec").to_string_lossy().into_owned();
+        let report_path = dir.path().join("proxy.json");
+        let report_arg = format!("json:{}", report_path.display());
+        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
+            run(
+                &["--replay", &recording, "--report", &report_arg],
+                "/v1/tasks/task-stale",
+                "-TERM",
+            )
+        })
+        .await
+        .expect("the run");
+        assert_eq!(status, Some(404), "{stderr}");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("not recorded: GET /v1/tasks/task-stale"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("1 not recorded"), "{stderr}");
+        let report = json_report(&report_path);
+        assert_eq!(report["summary"]["invalid"], 1, "{report}");
+        assert!(report.to_string().contains("not_recorded"), "{report}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,8 +54,10 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "N", default_value_t = ProxyConfig::default().max_bytes as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_bytes: u64,
 
-    /// How long one exchange with the upstream may take, body included; then the application
-    /// gets a 502.
+    /// Upstream idle timeout: how long the upstream may take to send the answer's head, and
+    /// then each next chunk of its body; when nothing comes for that long the application
+    /// gets a 502 (or its streamed answer is cut) and it is an upstream fault. A slow stream or
+    /// download that keeps sending is not cut. In seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     pub upstream_timeout: u64,
 
@@ -68,8 +70,9 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub header_read_timeout: u64,
 
-    /// How long a request body may take to arrive whole; then the application gets a 408,
-    /// in seconds.
+    /// Request body idle timeout: how long the application may take to send the next chunk
+    /// of a request body; when nothing comes for that long it gets a 408. A slow upload that
+    /// keeps sending is not cut (--max-bytes bounds its size). In seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_body_timeout: u64,
 
@@ -105,8 +108,9 @@ impl ProxyArgs {
     }
 }
 
-/// Runs `proxy`: 0 when no answer broke the contract and the upstream never failed, 1 when
-/// an answer did or the upstream failed (or a report could not be written), 2 when it cannot
+/// Runs `proxy`: 0 when no answer broke the contract, the upstream never failed and replay
+/// held every request, 1 when an answer did, the upstream failed (a body cut midway
+/// included) or a request was not recorded (or a report could not be written), 2 when it cannot
 /// start (a report file that cannot be created included: found at once, not at the end).
 pub fn run(args: ProxyArgs) -> ExitCode {
     let paths: Vec<PathBuf> = args.reports.iter().map(|d| d.path.clone()).collect();
@@ -164,12 +168,16 @@ async fn serve(args: ProxyArgs, files: Vec<ReportFile>) -> ExitCode {
     let _ = printer.await;
     let written = write_reports(files, &report);
     eprintln!(
-        "proxy: {} requests, {} answers checked: {} valid, {} violations; {} upstream faults",
+        "proxy: {} requests, {} answers checked: {} valid, {} violations; {} upstream faults; {} not recorded",
         report.exchanges,
-        report.summary.checked.saturating_sub(report.faults),
+        report
+            .summary
+            .checked
+            .saturating_sub(report.faults + report.not_recorded),
         report.summary.valid,
         report.violations.len(),
-        report.faults
+        report.faults,
+        report.not_recorded
     );
     if report.passed() && written {
         ExitCode::SUCCESS

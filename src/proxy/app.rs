@@ -3,7 +3,7 @@
 //! unchanged (or a 502 naming the violation, with `fail_on_violation`).
 
 use super::cassette::{scrub, Seen};
-use super::credentials::secrets_of;
+use super::credentials::{merge, secrets_in_body, secrets_of};
 use super::events::{shown, Journal};
 use super::forward::{self, end_to_end, Forwarder, Held};
 use super::inspect::{inspect, Check, Route};
@@ -28,7 +28,7 @@ pub(crate) struct Shared {
     pub strict: bool,
     pub fail_on_violation: bool,
     pub max_bytes: usize,
-    /// How long a request body may take to arrive whole.
+    /// How long the next chunk of a request body may take to come (an idle timeout).
     pub request_body_timeout: std::time::Duration,
     pub journal: Arc<Journal>,
     pub upstream: Option<Forwarder>,
@@ -43,18 +43,35 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
 }
 
-/// Reads a request body of at most `limit` bytes: `Ok(None)` when it is larger.
-async fn read_body(body: Body, limit: usize) -> Result<Option<Bytes>, String> {
+/// Why a request body was not read.
+enum BodyRefused {
+    /// Larger than the limit.
+    TooLarge,
+    /// No chunk came within the idle timeout.
+    Stalled,
+    /// The connection failed: why.
+    Failed(String),
+}
+
+/// Reads a request body of at most `limit` bytes, each chunk within `idle` of the last.
+async fn read_body(
+    body: Body,
+    limit: usize,
+    idle: std::time::Duration,
+) -> Result<Bytes, BodyRefused> {
     let mut stream = body.into_data_stream();
     let mut read = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| e.to_string())?;
+    loop {
+        let chunk = match tokio::time::timeout(idle, stream.next()).await {
+            Err(_) => return Err(BodyRefused::Stalled),
+            Ok(None) => return Ok(Bytes::from(read)),
+            Ok(Some(chunk)) => chunk.map_err(|e| BodyRefused::Failed(e.to_string()))?,
+        };
         if read.len() + chunk.len() > limit {
-            return Ok(None);
+            return Err(BodyRefused::TooLarge);
         }
         read.extend_from_slice(&chunk);
     }
-    Ok(Some(Bytes::from(read)))
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
@@ -65,7 +82,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let query = parts.uri.query().map(str::to_string);
     // Every secret the request carries (credential headers, cookie values): its echoes are
     // taken out of everything kept or shown.
-    let keys = secrets_of(&parts.headers);
+    let mut keys = secrets_of(&parts.headers);
     let label = shown(&scrub(&format!("{method} {path}"), &keys));
     if let Some(replay) = &shared.replay {
         if path.starts_with(FILES_ROUTE) {
@@ -75,10 +92,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                     body: Ok(body),
                     ..
                 }) => send(StatusCode::OK, headers, Body::from(body)),
-                Some(Replayed { body: Err(why), .. }) => {
-                    refusal::body_not_recorded(&label, &replay.shown_dir, &why)
-                }
-                None => refusal::not_recorded(&label, &replay.shown_dir),
+                Some(Replayed { body: Err(why), .. }) => shared.body_missed(&label, replay, &why),
+                None => shared.missed(&label, replay),
             };
         }
     }
@@ -90,15 +105,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if too_large {
         return refusal::too_large(&label, shared.max_bytes);
     }
-    let read = tokio::time::timeout(
-        shared.request_body_timeout,
-        read_body(body, shared.max_bytes),
-    );
+    let read = read_body(body, shared.max_bytes, shared.request_body_timeout);
     let request_body = match read.await {
-        Err(_) => return refusal::body_timeout(&label, shared.request_body_timeout),
-        Ok(Ok(Some(body))) => body,
-        Ok(Ok(None)) => return refusal::too_large(&label, shared.max_bytes),
-        Ok(Err(e)) => {
+        Ok(body) => body,
+        Err(BodyRefused::Stalled) => {
+            return refusal::body_timeout(&label, shared.request_body_timeout)
+        }
+        Err(BodyRefused::TooLarge) => return refusal::too_large(&label, shared.max_bytes),
+        Err(BodyRefused::Failed(e)) => {
             return crate::mock::answer::Answer::error(
                 StatusCode::BAD_REQUEST,
                 crate::ErrorType::InvalidRequestError,
@@ -110,6 +124,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .into_response()
         }
     };
+    // A key sent in the body (`{"api_key": ...}`) is taken out wherever it echoes, as a
+    // header's is.
+    merge(&mut keys, secrets_in_body(&request_body));
     let route = Route::of(&method, &path);
     let exchange = Exchange {
         method: &method,
@@ -131,10 +148,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
                 shared.held(&exchange, status, headers, Bytes::from(body))
             }
-            Some(Replayed { body: Err(why), .. }) => {
-                refusal::body_not_recorded(&label, &replay.shown_dir, &why)
-            }
-            None => refusal::not_recorded(&label, &replay.shown_dir),
+            Some(Replayed { body: Err(why), .. }) => shared.body_missed(&label, replay, &why),
+            None => shared.missed(&label, replay),
         }
     } else if let Some(upstream) = &shared.upstream {
         match shared
@@ -143,7 +158,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         {
             Ok(answer) => answer,
             Err(reason) => {
-                shared.journal.fault(&label, &reason);
+                shared.journal.fault(&label, &reason, "answered 502");
                 refusal::upstream_fault(&label, &reason)
             }
         }
@@ -166,6 +181,31 @@ struct Exchange<'a> {
 }
 
 impl Shared {
+    /// A request replay holds no answer for: reported, and a 404 `not_recorded`.
+    fn missed(&self, label: &str, replay: &Replay) -> Response {
+        self.journal.not_recorded(
+            label,
+            &format!(
+                "expected a request recorded in {}, found none recorded for it (answered 404)",
+                replay.shown_dir
+            ),
+        );
+        refusal::not_recorded(label, &replay.shown_dir)
+    }
+
+    /// A request replay holds the answer to but not its body: reported, and a 502
+    /// `not_recorded` that says why.
+    fn body_missed(&self, label: &str, replay: &Replay, why: &str) -> Response {
+        self.journal.not_recorded(
+            label,
+            &format!(
+                "expected the recording in {} to hold the answer's body, found {why} (answered 502)",
+                replay.shown_dir
+            ),
+        );
+        refusal::body_not_recorded(label, &replay.shown_dir, why)
+    }
+
     /// Forwards the exchange and handles the upstream's answer; `Err` is why the upstream
     /// failed.
     async fn forward(
@@ -186,6 +226,7 @@ impl Shared {
         let check = Check::of(exchange.method, exchange.route, status.as_u16());
         if check == Check::Nothing && self.recorder.is_none() {
             let body = forward::stream(
+                upstream.clone(),
                 Bytes::new(),
                 response,
                 Arc::clone(&self.journal),
@@ -206,6 +247,7 @@ impl Shared {
                 );
                 self.record(exchange, status, &headers, None);
                 let body = forward::stream(
+                    upstream.clone(),
                     prefix,
                     response,
                     Arc::clone(&self.journal),
@@ -225,6 +267,14 @@ impl Shared {
         headers: HeaderMap,
         bytes: Bytes,
     ) -> Response {
+        // A secret the answer holds in a member named as one (a fresh `access_token`) is
+        // quoted in no report and kept in no file either.
+        let mut keys = exchange.keys.to_vec();
+        merge(&mut keys, secrets_in_body(&bytes));
+        let exchange = &Exchange {
+            keys: &keys,
+            ..*exchange
+        };
         let check = Check::of(exchange.method, exchange.route, status.as_u16());
         let violation = inspect(&self.contract, check, &bytes, exchange.keys, self.strict)
             .and_then(|report| {

@@ -2,8 +2,9 @@
 //! before anything touches the disk: the `Authorization` header is kept only as
 //! `Bearer REDACTED`, cookies and other credential headers are not kept, every echo of a
 //! secret the request carried (the value of any credential header, with or without a scheme,
-//! and every cookie value) is taken out, and the secrets of signed URLs (in the path, the
-//! query, header values and bodies) are masked ([`crate::redact`]).
+//! and every cookie value) is taken out, the values of JSON body members named as secrets
+//! (`api_key`, `token`, `password`, ...) are masked, and the secrets of signed URLs (in the
+//! path, the query, header values and bodies) are masked ([`crate::redact`]).
 
 use crate::redact::{mask_urls, REDACTED};
 use crate::secret::ApiKey;
@@ -120,6 +121,7 @@ impl CassetteBody {
         }
         if let Ok(mut value) = serde_json::from_slice::<Value>(bytes) {
             crate::client::redact::json(&mut value, None);
+            super::credentials::mask_secret_members(&mut value);
             for key in keys {
                 key.remove_echoes(&mut value);
             }

@@ -44,13 +44,18 @@ pub struct ProxyConfig {
     pub max_file_bytes: u64,
     /// How long connecting to the upstream may take.
     pub connect_timeout: Duration,
-    /// How long one exchange with the upstream may take, body included; then the application
-    /// gets a 502.
+    /// The upstream idle timeout: how long the upstream may take to send the answer's head,
+    /// and then each next chunk of its body. When nothing comes for that long the
+    /// application gets a 502 (or, for a body already streaming, an answer cut there) and it
+    /// is an upstream fault. A slow transfer that keeps sending is never cut
+    /// ([`ProxyConfig::max_bytes`] bounds what is held).
     pub upstream_timeout: Duration,
     /// How long a connection may take to send a request's head, or sit idle between
     /// requests; then it is closed.
     pub header_read_timeout: Duration,
-    /// How long a request body may take to arrive whole; then the application gets a 408.
+    /// The request body idle timeout: how long the application may take to send the next
+    /// chunk of a request body; when nothing comes for that long it gets a 408. A slow
+    /// upload that keeps sending is never cut ([`ProxyConfig::max_bytes`] bounds its size).
     pub request_body_timeout: Duration,
     /// How long [`super::Proxy::shutdown`] lets the exchanges under way and the result
     /// downloads of a recording finish; then open connections are dropped, downloads are cut
@@ -60,8 +65,8 @@ pub struct ProxyConfig {
 
 impl Default for ProxyConfig {
     /// `127.0.0.1:0`, no upstream, pass-through, not strict, violations passed on, bodies up
-    /// to 16 MiB, result files up to 1 GiB, 10 s to connect, 120 s per exchange, 30 s for a
-    /// request's head and 30 s for its body, 10 s of grace at shutdown.
+    /// to 16 MiB, result files up to 1 GiB, 10 s to connect, 120 s of upstream idle time, 30 s
+    /// for a request's head and 30 s of idle time within its body, 10 s of grace at shutdown.
     fn default() -> Self {
         ProxyConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),

@@ -1,9 +1,13 @@
 //! The secrets a request carries, found so that their echoes can be taken out of everything
 //! the proxy keeps or shows (cassettes, fixtures, reports, stderr): the value of every
-//! credential-bearing header, with or without an auth scheme, and every cookie value.
+//! credential-bearing header, with or without an auth scheme, every cookie value, and the
+//! value of every member of a JSON body named as a secret (`api_key`, `token`, `password`,
+//! `authorization`, ...: [`is_secret_member`]).
 
+use crate::redact::{is_secret_param, REDACTED};
 use crate::secret::ApiKey;
 use axum::http::header::{self, HeaderMap, HeaderName};
+use serde_json::Value;
 
 /// Parts of a header name that mark it as carrying a credential: `Authorization`,
 /// `Proxy-Authorization`, `X-Api-Key`, `Api-Key`, `X-Goog-Api-Key`, `X-Auth-Token`,
@@ -71,6 +75,89 @@ pub(crate) fn secrets_of(headers: &HeaderMap) -> Vec<ApiKey> {
     found
 }
 
+/// Whether a JSON member of this name holds a secret: the names the crate masks as query
+/// parameters ([`is_secret_param`]: `api_key`, `token`, `access_token`, `secret`,
+/// `password`, `signature`, ...) and `authorization`, without case.
+pub(crate) fn is_secret_member(name: &str) -> bool {
+    is_secret_param(name) || name.eq_ignore_ascii_case("authorization")
+}
+
+/// The string values of the secret members ([`is_secret_member`]) of `value`, at any depth:
+/// each whole, and the part after an auth scheme (`Bearer <key>`). Numbers are no secrets
+/// (`max_tokens`, `total_tokens`).
+fn secret_members(value: &Value) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => {
+                for (name, member) in map {
+                    match member {
+                        Value::String(text) if is_secret_member(name) => {
+                            found.extend(credential_values(text));
+                        }
+                        _ => stack.push(member),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The secrets a JSON body holds in members named as secrets (none when it is no JSON), as
+/// keys whose echoes are taken out as the headers' are; values of fewer than 8 characters
+/// are left to [`mask_secret_members`].
+pub(crate) fn secrets_in_body(body: &[u8]) -> Vec<ApiKey> {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
+    secret_members(&value)
+        .into_iter()
+        .filter_map(|candidate| ApiKey::new(candidate).ok())
+        .collect()
+}
+
+/// Adds `more` to `keys` (once each), longest first, so a key that holds another is taken
+/// out whole.
+pub(crate) fn merge(keys: &mut Vec<ApiKey>, more: Vec<ApiKey>) {
+    for key in more {
+        if !keys.iter().any(|k| k.expose() == key.expose()) {
+            keys.push(key);
+        }
+    }
+    keys.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
+}
+
+/// Replaces the string value of every secret member ([`is_secret_member`]) of `value` with
+/// [`REDACTED`], at any depth; returns how many were replaced.
+pub(crate) fn mask_secret_members(value: &mut Value) -> usize {
+    let mut masked = 0;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(map) => {
+                for (name, member) in map.iter_mut() {
+                    match member {
+                        Value::String(text) if is_secret_member(name) => {
+                            if text != REDACTED {
+                                *text = REDACTED.to_string();
+                                masked += 1;
+                            }
+                        }
+                        _ => stack.push(member),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    masked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +219,41 @@ mod tests {
             secrets(&[("x-api-key", "short")]).is_empty(),
             "too short to find"
         );
+    }
+
+    #[test]
+    fn secret_members_of_json_bodies_are_found_and_masked_at_any_depth() {
+        let body = br#"{"model":"m","api_key":"sk-INBODY88888888","usage":{"total_tokens":12},
+            "nested":[{"Token":"tok-nested-123456"},{"password":"pw"}],
+            "authorization":"Bearer sk-authz-77777777","access_token":"at-99999999","secret":"s3cr3t-value"}"#;
+        let keys: Vec<String> = secrets_in_body(body)
+            .iter()
+            .map(|k| k.expose().to_string())
+            .collect();
+        for secret in [
+            "sk-INBODY88888888",
+            "tok-nested-123456",
+            "sk-authz-77777777",
+            "at-99999999",
+            "s3cr3t-value",
+        ] {
+            assert!(keys.iter().any(|k| k == secret), "{secret} not in {keys:?}");
+        }
+        let mut value: Value = serde_json::from_slice(body).expect("JSON");
+        assert_eq!(mask_secret_members(&mut value), 6);
+        let text = value.to_string();
+        for secret in [
+            "sk-INBODY",
+            "tok-nested",
+            "\"pw\"",
+            "sk-authz",
+            "at-9999",
+            "s3cr3t",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(value["usage"]["total_tokens"], 12, "numbers are no secrets");
+        assert_eq!(value["model"], "m");
+        assert!(secrets_in_body(b"not json").is_empty());
     }
 }

@@ -35,11 +35,22 @@ impl fmt::Display for Violation {
 pub enum ProxyEvent {
     /// An answer broke the contract.
     Violation(Violation),
-    /// The upstream failed (timeout, reset, a body cut short): the application got a 502.
+    /// The upstream failed (no answer within the idle timeout, a reset, a body cut short):
+    /// the application got a 502, or (a body that failed while streamed) an answer cut there.
     Fault {
         /// The exchange, as `METHOD /path`.
         exchange: String,
         /// What went wrong.
+        reason: String,
+        /// What the application got instead: `answered 502`, or its answer cut after some bytes.
+        answered: String,
+    },
+    /// Replay holds no answer (or no body) for a request: the application got a 404 or a 502
+    /// `not_recorded`. A stale recording fails the run.
+    NotRecorded {
+        /// The exchange, as `METHOD /path`.
+        exchange: String,
+        /// What was not recorded, and the status the application got.
         reason: String,
     },
     /// Something worth knowing that is no violation: an answer too large to validate, a
@@ -57,8 +68,13 @@ impl fmt::Display for ProxyEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProxyEvent::Violation(violation) => write!(f, "violation: {violation}"),
-            ProxyEvent::Fault { exchange, reason } => {
-                write!(f, "upstream fault: {exchange}: {reason} (answered 502)")
+            ProxyEvent::Fault {
+                exchange,
+                reason,
+                answered,
+            } => write!(f, "upstream fault: {exchange}: {reason} ({answered})"),
+            ProxyEvent::NotRecorded { exchange, reason } => {
+                write!(f, "not recorded: {exchange}: {reason}")
             }
             ProxyEvent::Warning { exchange, message } => {
                 write!(f, "warning: {exchange}: {message}")
@@ -81,17 +97,22 @@ pub struct ProxyReport {
     pub summary: Summary,
     /// The answers that broke the contract.
     pub violations: Vec<Violation>,
-    /// Upstream faults answered with a 502 (each also among the outcomes).
+    /// Upstream faults: answered with a 502, or a streamed answer cut midway (each also
+    /// among the outcomes).
     pub faults: u64,
+    /// Requests replay held no answer or no body for (each also among the outcomes, a
+    /// `not_recorded` error).
+    pub not_recorded: u64,
     /// Warnings reported.
     pub warnings: u64,
 }
 
 impl ProxyReport {
-    /// Whether no answer broke the contract and the upstream never failed: an upstream
-    /// fault is a failure too, since the answer it stands for could not be checked.
+    /// Whether no answer broke the contract, the upstream never failed and replay held an
+    /// answer for every request: an upstream fault or a request not recorded is a failure
+    /// too, since the answer it stands for could not be checked.
     pub fn passed(&self) -> bool {
-        self.violations.is_empty() && self.faults == 0
+        self.violations.is_empty() && self.faults == 0 && self.not_recorded == 0
     }
 
     /// The totals the report writers end with.
@@ -163,31 +184,55 @@ impl Journal {
         violation
     }
 
-    /// Reports an upstream fault answered with a 502, and keeps it among the outcomes as a
-    /// response that could not be checked (an `unreadable` error whose message starts
-    /// `upstream_failed:`), so the JSON and JUnit reports show it as a failure.
-    pub fn fault(&self, exchange: &str, reason: &str) {
+    /// Reports an upstream fault (`answered`: what the application got instead), and keeps
+    /// it among the outcomes as a response that could not be checked (an `unreadable` error
+    /// whose message starts `upstream_failed:`), so the JSON and JUnit reports show it as a
+    /// failure.
+    pub fn fault(&self, exchange: &str, reason: &str, answered: &str) {
         let mut state = self.state();
         state.report.faults += 1;
         let reason = shown(reason);
+        Journal::unchecked(
+            &mut state,
+            exchange,
+            "upstream_failed",
+            &format!("expected an answer to check, found none: {reason}"),
+        );
+        let event = ProxyEvent::Fault {
+            exchange: exchange.to_string(),
+            reason,
+            answered: answered.to_string(),
+        };
+        Journal::tell(&mut state, event);
+    }
+
+    /// Reports a request replay holds no answer (or no body) for, and keeps it among the
+    /// outcomes as a failure (an `unreadable` error whose message starts `not_recorded:`).
+    pub fn not_recorded(&self, exchange: &str, reason: &str) {
+        let mut state = self.state();
+        state.report.not_recorded += 1;
+        let reason = shown(reason);
+        Journal::unchecked(&mut state, exchange, "not_recorded", &reason);
+        let event = ProxyEvent::NotRecorded {
+            exchange: exchange.to_string(),
+            reason,
+        };
+        Journal::tell(&mut state, event);
+    }
+
+    /// Keeps an answer that could not be checked as a failed outcome named
+    /// `#N {exchange} -> {code}`, its one error `{code}: {message}`.
+    fn unchecked(state: &mut JournalState, exchange: &str, code: &str, message: &str) {
         let number = state.report.outcomes.len() + 1;
-        let report = Report::refused(Issue::whole(
-            Rule::Unreadable,
-            format!("upstream_failed: expected an answer to check, found none: {reason}"),
-        ));
+        let report = Report::refused(Issue::whole(Rule::Unreadable, format!("{code}: {message}")));
         let outcome = Outcome::new(
-            &format!("#{number} {exchange} -> upstream_failed"),
+            &format!("#{number} {exchange} -> {code}"),
             report,
             true,
             false,
         );
         state.report.summary.add(&outcome);
         state.report.outcomes.push(outcome);
-        let event = ProxyEvent::Fault {
-            exchange: exchange.to_string(),
-            reason,
-        };
-        Journal::tell(&mut state, event);
     }
 
     /// Reports a warning.

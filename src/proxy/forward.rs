@@ -3,7 +3,6 @@
 
 use super::events::{shown, Journal};
 use super::ProxyError;
-use crate::client::get::{read_limited, BodyError};
 use axum::body::Bytes;
 use axum::http::header::{self, HeaderMap};
 use axum::http::Method;
@@ -46,12 +45,14 @@ pub(crate) fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     kept
 }
 
-/// The upstream and the HTTP client that calls it.
-#[derive(Debug)]
+/// The upstream and the HTTP client that calls it (cheap to clone: the client is shared).
+#[derive(Clone, Debug)]
 pub(crate) struct Forwarder {
     api: reqwest::Client,
     /// The base URL without a trailing slash, such as `https://api.foxapi.cc`.
     base: String,
+    /// The idle timeout: how long the answer's head, and then each chunk of its body, may
+    /// take to come.
     timeout: Duration,
 }
 
@@ -110,7 +111,8 @@ impl Forwarder {
         shown(&self.base)
     }
 
-    /// Sends the request upstream; the answer's head, or why there is none.
+    /// Sends the request upstream; the answer's head, or why there is none (no head within
+    /// the idle timeout included).
     pub async fn send(
         &self,
         method: Method,
@@ -122,29 +124,56 @@ impl Forwarder {
         // Identity bodies, so the proxy can read what it validates.
         headers.remove(header::ACCEPT_ENCODING);
         let url = format!("{}{path_and_query}", self.base);
-        self.api
+        let sent = self
+            .api
             .request(method, url)
             .headers(headers)
             .body(body)
-            .timeout(self.timeout)
-            .send()
-            .await
-            .map_err(|e| self.reason(&e, "waiting for the answer", 0))
+            .send();
+        match tokio::time::timeout(self.timeout, sent).await {
+            Ok(answer) => answer.map_err(|e| self.reason(&e, "waiting for the answer", 0)),
+            Err(_) => Err(self.idle("the answer's head", 0)),
+        }
     }
 
-    /// Reads the body of `response`, up to `limit` bytes (the client's reader).
+    /// The next chunk of `response`'s body: `Ok(None)` at its end, `Err` when it fails or no
+    /// byte comes within the idle timeout. `read` is how many bytes came before it.
+    pub async fn chunk(
+        &self,
+        response: &mut reqwest::Response,
+        read: usize,
+    ) -> Result<Option<Bytes>, String> {
+        match tokio::time::timeout(self.timeout, response.chunk()).await {
+            Ok(chunk) => chunk.map_err(|e| self.reason(&e, "reading the body", read)),
+            Err(_) => Err(self.idle("the next bytes of the body", read)),
+        }
+    }
+
+    /// Reads the body of `response`, up to `limit` bytes: once it holds more, the part read
+    /// is a [`Held::Prefix`].
     pub async fn hold(
         &self,
         response: &mut reqwest::Response,
         limit: usize,
     ) -> Result<Held, String> {
-        match read_limited(response, limit).await {
-            Ok(body) if body.len() > limit => Ok(Held::Prefix(Bytes::from(body))),
-            Ok(body) => Ok(Held::Whole(Bytes::from(body))),
-            Err(BodyError { source, partial }) => {
-                Err(self.reason(&source, "reading the body", partial.len()))
+        let mut body = Vec::new();
+        while let Some(chunk) = self.chunk(response, body.len()).await? {
+            body.extend_from_slice(&chunk);
+            if body.len() > limit {
+                return Ok(Held::Prefix(Bytes::from(body)));
             }
         }
+        Ok(Held::Whole(Bytes::from(body)))
+    }
+
+    /// Why an exchange was given up: nothing came for the idle timeout while waiting for
+    /// `what`, after `read` bytes of body.
+    fn idle(&self, what: &str, read: usize) -> String {
+        format!(
+            "expected {what} from the upstream {} within {} s of the last byte (--upstream-timeout, idle), found nothing: timed out after {read} bytes of body",
+            self.shown_base(),
+            self.timeout.as_secs_f64()
+        )
     }
 
     /// What went wrong, said as expected and found, without the URL.
@@ -159,8 +188,7 @@ impl Forwarder {
         }
         if error.is_timeout() {
             format!(
-                "expected the upstream {base} to answer within {} s, found it still {during} (timed out after {read} bytes of body)",
-                self.timeout.as_secs_f64()
+                "expected the upstream {base} to answer, found it timing out while {during} (after {read} bytes of body){chain}"
             )
         } else if error.is_connect() {
             format!("expected to connect to the upstream {base}, found the connection refused or failing{chain}")
@@ -173,14 +201,18 @@ impl Forwarder {
 }
 
 /// The body the application gets: `prefix` (already read), then the rest of `response` as
-/// it comes. A failure midway cuts the application's answer the same way, and is reported.
+/// it comes, each chunk within the idle timeout. A failure midway (a reset, a body cut
+/// short, no byte for the idle timeout) cuts the application's answer the same way, and is
+/// an upstream fault of the report.
 pub(crate) fn stream(
+    upstream: Forwarder,
     prefix: Bytes,
     response: reqwest::Response,
     journal: Arc<Journal>,
     exchange: String,
 ) -> axum::body::Body {
     struct State {
+        upstream: Forwarder,
         prefix: Option<Bytes>,
         response: Option<reqwest::Response>,
         sent: usize,
@@ -188,6 +220,7 @@ pub(crate) fn stream(
         exchange: String,
     }
     let state = State {
+        upstream,
         prefix: Some(prefix).filter(|p| !p.is_empty()),
         response: Some(response),
         sent: 0,
@@ -200,21 +233,23 @@ pub(crate) fn stream(
             return Some((Ok(prefix), state));
         }
         let response = state.response.as_mut()?;
-        match response.chunk().await {
+        match state.upstream.chunk(response, state.sent).await {
             Ok(Some(chunk)) => {
                 state.sent += chunk.len();
                 Some((Ok(chunk), state))
             }
             Ok(None) => None,
-            Err(e) => {
+            Err(reason) => {
                 state.response = None;
-                let message = format!(
-                    "the upstream's body failed after {} bytes ({}); the application's answer was cut there too",
-                    state.sent,
-                    e.without_url()
+                let answered = format!(
+                    "the application's answer was cut after {} bytes",
+                    state.sent
                 );
-                state.journal.warn(&state.exchange, &message);
-                Some((Err(std::io::Error::other(message)), state))
+                state.journal.fault(&state.exchange, &reason, &answered);
+                Some((
+                    Err(std::io::Error::other(format!("{reason}; {answered}"))),
+                    state,
+                ))
             }
         }
     });

@@ -18,7 +18,8 @@
 //!   recorded.
 //!
 //! An upstream that times out, resets or cuts a body short gives the application a 502 with a
-//! section 4 body that says why; nothing hangs longer than [`ProxyConfig::upstream_timeout`].
+//! section 4 body that says why (a body that fails while streamed is cut for the application
+//! too); nothing sits idle longer than [`ProxyConfig::upstream_timeout`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), foxapi_contract::proxy::ProxyError> {

@@ -104,8 +104,9 @@ impl Recorder {
                 source,
             })?;
         }
+        // An idle timeout, as the forwarder's: a large result file that keeps coming is not cut.
         let files = http_client(connect_timeout)
-            .timeout(timeout)
+            .read_timeout(timeout)
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|e| ProxyError::Client(e.without_url().to_string()))?;

@@ -93,13 +93,13 @@ pub(crate) fn body_not_recorded(exchange: &str, dir: &str, why: &str) -> Respons
     .into_response()
 }
 
-/// 408: the request body did not arrive whole within `limit`.
+/// 408: no chunk of the request body came for `limit` (the idle timeout).
 pub(crate) fn body_timeout(exchange: &str, limit: std::time::Duration) -> Response {
     Answer::error(
         StatusCode::REQUEST_TIMEOUT,
         ErrorType::InvalidRequestError,
         format!(
-            "foxapi-contract proxy: {exchange}: expected the whole request body within {} s (--request-body-timeout), found it still arriving",
+            "foxapi-contract proxy: {exchange}: expected the next bytes of the request body within {} s of the last (--request-body-timeout, idle), found none",
             limit.as_secs_f64()
         ),
     )

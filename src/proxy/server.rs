@@ -119,7 +119,7 @@ fn check(config: &ProxyConfig) -> Result<(), ProxyError> {
             setting: "upstream timeout",
             expected: "timeouts longer than zero",
             found: format!(
-                "{:?} to connect, {:?} per exchange",
+                "{:?} to connect, {:?} of upstream idle time",
                 config.connect_timeout, config.upstream_timeout
             ),
         });
@@ -231,7 +231,8 @@ impl Proxy {
             .map_or(&[], |replay| replay.not_recorded.as_slice())
     }
 
-    /// Events (violations, upstream faults, warnings) from now on, as they happen.
+    /// Events (violations, upstream faults, requests not recorded, warnings) from now on, as
+    /// they happen.
     pub fn events(&self) -> mpsc::UnboundedReceiver<ProxyEvent> {
         self.shared.journal.subscribe()
     }
