@@ -82,7 +82,14 @@ pub(crate) fn is_secret_member(name: &str) -> bool {
     is_secret_param(name) || name.eq_ignore_ascii_case("authorization")
 }
 
-/// The string values of the secret members ([`is_secret_member`]) of `value`, at any depth:
+/// Whether member `name` of an object holds a secret: a secret name ([`is_secret_member`]),
+/// except the `token` of a token's log probability (`{token, logprob}` in a ChatCompletion's
+/// `logprobs`), which is text of the answer.
+fn holds_secret(name: &str, has_logprob: bool) -> bool {
+    is_secret_member(name) && !(has_logprob && name == "token")
+}
+
+/// The string values of the secret members ([`holds_secret`]) of `value`, at any depth:
 /// each whole, and the part after an auth scheme (`Bearer <key>`). Numbers are no secrets
 /// (`max_tokens`, `total_tokens`).
 fn secret_members(value: &Value) -> Vec<&str> {
@@ -92,9 +99,10 @@ fn secret_members(value: &Value) -> Vec<&str> {
         match v {
             Value::Array(items) => stack.extend(items),
             Value::Object(map) => {
+                let has_logprob = map.contains_key("logprob");
                 for (name, member) in map {
                     match member {
-                        Value::String(text) if is_secret_member(name) => {
+                        Value::String(text) if holds_secret(name, has_logprob) => {
                             found.extend(credential_values(text));
                         }
                         _ => stack.push(member),
@@ -131,7 +139,7 @@ pub(crate) fn merge(keys: &mut Vec<ApiKey>, more: Vec<ApiKey>) {
     keys.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
 }
 
-/// Replaces the string value of every secret member ([`is_secret_member`]) of `value` with
+/// Replaces the string value of every secret member ([`holds_secret`]) of `value` with
 /// [`REDACTED`], at any depth; returns how many were replaced.
 pub(crate) fn mask_secret_members(value: &mut Value) -> usize {
     let mut masked = 0;
@@ -140,9 +148,10 @@ pub(crate) fn mask_secret_members(value: &mut Value) -> usize {
         match v {
             Value::Array(items) => stack.extend(items.iter_mut()),
             Value::Object(map) => {
+                let has_logprob = map.contains_key("logprob");
                 for (name, member) in map.iter_mut() {
                     match member {
-                        Value::String(text) if is_secret_member(name) => {
+                        Value::String(text) if holds_secret(name, has_logprob) => {
                             if text != REDACTED {
                                 *text = REDACTED.to_string();
                                 masked += 1;
@@ -219,6 +228,18 @@ mod tests {
             secrets(&[("x-api-key", "short")]).is_empty(),
             "too short to find"
         );
+    }
+
+    #[test]
+    fn the_tokens_of_chat_logprobs_are_answer_text_not_secrets() {
+        let mut value = serde_json::json!({"choices": [{"logprobs": {"content": [
+            {"token": "Hello", "logprob": -0.1, "top_logprobs": [{"token": " world", "logprob": -2.0}]}
+        ]}}], "access_token": "at-ANSWER-12345678"});
+        assert_eq!(mask_secret_members(&mut value), 1);
+        let content = &value["choices"][0]["logprobs"]["content"][0];
+        assert_eq!(content["token"], "Hello");
+        assert_eq!(content["top_logprobs"][0]["token"], " world");
+        assert_eq!(value["access_token"], REDACTED);
     }
 
     #[test]
