@@ -15,8 +15,6 @@ pub const DEFAULT_BUDGET: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Budget {
     total: usize,
-    /// Responses smaller than this take nothing from the budget.
-    uncounted: usize,
     left: Mutex<usize>,
     freed: Condvar,
 }
@@ -34,7 +32,6 @@ impl Budget {
         let total = total.max(1);
         Budget {
             total,
-            uncounted: total / 256,
             left: Mutex::new(total),
             freed: Condvar::new(),
         }
@@ -43,7 +40,8 @@ impl Budget {
     /// Takes room for a response of `bytes` bytes, waiting until it is free. A response larger
     /// than the whole budget takes all of it, so it runs alone.
     pub fn take(&self, bytes: usize) -> Permit<'_> {
-        if bytes < self.uncounted {
+        // Responses under a 256th of the budget take nothing from it.
+        if bytes < self.total / 256 {
             return Permit {
                 budget: self,
                 bytes: 0,

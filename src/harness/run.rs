@@ -203,6 +203,10 @@ impl Run {
             });
 
         let mut summary = Summary::default();
+        let mut hand_on = |outcome: Outcome, prepared: T| {
+            summary.add(&outcome);
+            each(&outcome, prepared);
+        };
         let budget = Budget::default();
         let check = |(expected, p): (Expected, Pending)| {
             let outcome = self.outcome(&budget, p.load(limits)).expecting(expected);
@@ -215,8 +219,7 @@ impl Run {
             // threads would cost more than it saves.
             for unit in first {
                 let (outcome, prepared) = check(unit);
-                summary.add(&outcome);
-                each(&outcome, prepared);
+                hand_on(outcome, prepared);
             }
         } else {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -246,8 +249,7 @@ impl Run {
                         break;
                     };
                     for (outcome, prepared) in outcomes {
-                        summary.add(&outcome);
-                        each(&outcome, prepared);
+                        hand_on(outcome, prepared);
                     }
                 }
             });
@@ -255,9 +257,8 @@ impl Run {
         drop(units);
         for problem in expectations.problems() {
             let outcome = Outcome::manifest_problem(&problem, self.secrets_shown);
-            summary.add(&outcome);
             let prepared = prepare(&outcome);
-            each(&outcome, prepared);
+            hand_on(outcome, prepared);
         }
         Ok(summary)
     }

@@ -87,11 +87,8 @@ impl Sink {
 
     /// Adds one response.
     pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
-        match self {
-            Sink::Human(s) => s.response(outcome),
-            Sink::Json(s) => s.response(outcome),
-            Sink::Junit(s, _) => s.response(outcome),
-        }
+        let rendered = self.renderer().render(outcome);
+        self.write(rendered)
     }
 
     /// How this report renders a response, for [`Sink::write`].
@@ -188,8 +185,14 @@ mod tests {
     fn a_response_rendered_apart_is_written_as_the_sink_writes_it() {
         for format in [Format::Human, Format::Json, Format::Junit] {
             for colour in [false, true] {
+                // Each format's own writer, as it was before rendering moved apart.
                 let direct = written(format, colour, |sink, o| {
-                    sink.response(o).expect("in memory")
+                    match sink {
+                        Sink::Human(s) => s.response(o),
+                        Sink::Json(s) => s.response(o),
+                        Sink::Junit(s, _) => s.response(o),
+                    }
+                    .expect("in memory")
                 });
                 let rendered = written(format, colour, |sink, o| {
                     let renderer = sink.renderer();
