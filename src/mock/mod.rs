@@ -34,6 +34,7 @@ mod connection;
 mod faults;
 pub(crate) mod files;
 mod lifecycle;
+pub(crate) mod listen;
 mod routes;
 mod scenario;
 mod server;

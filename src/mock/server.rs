@@ -275,26 +275,15 @@ async fn serve(
             },
             _ = &mut stopped => break,
         };
-        let tcp = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(error = %e, "mock: accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut stopped => break,
+        let Some(tcp) = super::listen::accept(&listener, &mut stopped, "mock").await else {
+            break;
         };
         let stream = CuttableStream::new(tcp);
         let connection = axum::extract::ConnectInfo(stream.cut());
         let service = hyper_util::service::TowerToHyperService::new(
             router.clone().layer(axum::Extension(connection)),
         );
-        let served = hyper::server::conn::http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
+        let served = super::listen::http1(limits.header_read_timeout)
             .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let served = graceful.watch(served);
         tokio::spawn(async move {

@@ -50,22 +50,11 @@ async fn serve(
     let mut stopped = std::pin::pin!(stopped);
     loop {
         while connections.try_join_next().is_some() {}
-        let tcp = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(error = %e, "proxy: accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut stopped => break,
+        let Some(tcp) = crate::mock::listen::accept(&listener, &mut stopped, "proxy").await else {
+            break;
         };
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
-        let served = hyper::server::conn::http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
+        let served = crate::mock::listen::http1(limits.header_read_timeout)
             .serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
         let served = graceful.watch(served);
         connections.spawn(async move {
