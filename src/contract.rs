@@ -155,6 +155,7 @@ impl Contract {
 
     /// Compiles now both schemas a run of many responses needs, rather than on first use: a
     /// caller with a core to spare calls this while it reads its inputs.
+    #[cfg(feature = "harness")]
     pub(crate) fn prepare(&self) {
         self.strict_schema();
         self.errors_schema();
