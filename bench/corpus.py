@@ -95,8 +95,7 @@ def shrink(rng, r):
         if "words" in item:
             del item["words"][rng.randint(1, 2):]
             item["text"] = "".join(w["text"] for w in item["words"])
-    for key in ("stream",):
-        r.pop(key, None)
+    r.pop("stream", None)
     text = json.dumps(r, ensure_ascii=False)
     if len(text) > SMALL_MAX and r.get("results"):
         del r["results"][1:]
