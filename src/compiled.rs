@@ -138,15 +138,6 @@ impl Compiled {
         })
     }
 
-    /// Whether `value` keeps the schema; `key` is the registry entry its model, type or task
-    /// kind picks, if any.
-    pub(crate) fn is_valid(&self, value: &Value, key: Option<RuleKey>) -> bool {
-        self.envelope.is_valid(value)
-            && self
-                .entry(key, value)
-                .is_none_or(|rule| results(value).iter().all(|i| rule.items.is_valid(i)))
-    }
-
     /// Every error of `value`, the envelope's first, then each results item's in order.
     pub(crate) fn errors<'a>(
         &'a self,

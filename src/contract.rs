@@ -34,6 +34,10 @@ pub const ERROR_BODY_SCHEMA: &str =
 /// [`Contract::with_max_issues`] says otherwise.
 pub const DEFAULT_MAX_ISSUES: usize = 100;
 
+/// How many errors of the strict schema a response's first pass holds for its warnings; past
+/// that many they are found again by a second pass.
+const HELD_ERRORS: usize = 256;
+
 /// The longest stretch of a value quoted in a message.
 const QUOTE_LIMIT: usize = 80;
 
@@ -228,14 +232,14 @@ impl Contract {
             report.errors.push(issue);
             return report;
         }
-        let model = value.get("model").and_then(Value::as_str);
-        let output_type = value.get("type").and_then(Value::as_str);
+        let Keys {
+            model,
+            output_type,
+            object,
+            items,
+        } = Keys::of(value);
         report.model = model.map(str::to_string);
-        report.items = value
-            .get("results")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        let object = value.get("object").and_then(Value::as_str);
+        report.items = items;
         let mut key = None;
         match model::lookup_task(model, output_type, object) {
             Some((entry, dispatch)) => {
@@ -248,7 +252,20 @@ impl Contract {
             }
             None => {}
         }
-        if self.strict_schema().is_valid(value, key) {
+        // One pass over the strict schema both judges the response and, when it fails, holds
+        // the strict errors (up to [`HELD_ERRORS`]) for the warnings below; past that many
+        // they are found again then, so memory stays bounded.
+        let strict = self.strict_schema();
+        let mut strict_errors = Vec::new();
+        let mut all_held = true;
+        for error in strict.errors(value, key) {
+            if strict_errors.len() == HELD_ERRORS {
+                all_held = false;
+                break;
+            }
+            strict_errors.push(error);
+        }
+        if strict_errors.is_empty() {
             return report;
         }
         // One pass over each schema's errors, linear in their number: the first
@@ -282,7 +299,13 @@ impl Contract {
                 }
             }
         }
-        for (place, error) in self.strict_schema().errors(value, key) {
+        let strict_errors: Box<dyn Iterator<Item = _>> = if all_held {
+            Box::new(strict_errors.into_iter())
+        } else {
+            drop(strict_errors);
+            Box::new(strict.errors(value, key))
+        };
+        for (place, error) in strict_errors {
             if report.warnings.len() >= max {
                 issue_paths(&error, place, &mut |path| {
                     if !error_paths.contains(&hash_of(path)) {
@@ -717,6 +740,37 @@ fn types_accept(value: &Value) -> Result<(), String> {
     }
 }
 
+/// The members of an envelope that pick its rules, found in one pass over its keys (a lookup
+/// by key costs as much as that pass, and there are four of them).
+struct Keys<'a> {
+    model: Option<&'a str>,
+    output_type: Option<&'a str>,
+    object: Option<&'a str>,
+    /// How many results items it has; 0 when `results` is not an array.
+    items: usize,
+}
+
+impl<'a> Keys<'a> {
+    fn of(value: &'a Value) -> Keys<'a> {
+        let mut keys = Keys {
+            model: None,
+            output_type: None,
+            object: None,
+            items: 0,
+        };
+        for (key, member) in value.as_object().into_iter().flatten() {
+            match key.as_str() {
+                "model" => keys.model = member.as_str(),
+                "type" => keys.output_type = member.as_str(),
+                "object" => keys.object = member.as_str(),
+                "results" => keys.items = member.as_array().map_or(0, Vec::len),
+                _ => {}
+            }
+        }
+        keys
+    }
+}
+
 fn contract_bug(message: &str) -> Issue {
     Issue::whole(
         Rule::ContractBug,
@@ -753,5 +807,32 @@ mod tests {
         let body = quoted.trim_end_matches('…');
         assert_eq!(body.len(), QUOTE_LIMIT - 1);
         assert!(body.trim_start_matches('"').chars().all(|c| c == 'é'));
+    }
+
+    /// A response whose strict errors outnumber those the first pass holds has its warnings
+    /// found again: every one is reported or counted, as below that number.
+    #[test]
+    fn warnings_past_the_held_errors_are_found_by_a_second_pass() {
+        for items in [HELD_ERRORS / 2, HELD_ERRORS * 2] {
+            let results: Vec<Value> = (0..items)
+                .map(|i| json!({"url": format!("https://x.example/{i}.png"), "extra": i}))
+                .collect();
+            let response = json!({
+                "id": "task-a", "object": "image.generation.task", "type": "image",
+                "model": "flux-1.1-pro", "status": "completed", "progress": 101,
+                "created": 1, "results": results,
+            });
+            let report = Contract::new()
+                .with_max_issues(usize::MAX)
+                .validate_value(&response);
+            assert_eq!(report.errors.len(), 1, "{items} items: {:?}", report.errors);
+            assert_eq!(report.errors[0].instance_path, "/progress");
+            let extra = report
+                .warnings
+                .iter()
+                .filter(|w| w.instance_path.ends_with("/extra"))
+                .count();
+            assert_eq!(extra, items, "{items} items");
+        }
     }
 }

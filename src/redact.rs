@@ -80,8 +80,12 @@ pub fn is_secret_param(name: &str) -> bool {
 /// may stand alone or inside other text (a quoted JSON value, a message, a log line); text
 /// without a secret is returned as it is, without copying.
 pub fn mask_urls(text: &str) -> Cow<'_, str> {
-    let mut spans: Vec<(usize, usize)> = Vec::new();
     let bytes = text.as_bytes();
+    // A secret needs an `@` (a password) or a parameter marker: most text has neither.
+    if memchr::memchr3(b'?', b'&', b'#', bytes).is_none() && memchr::memchr(b'@', bytes).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     // Passwords: `scheme://user:password@`.
     let mut from = 0;
     while let Some(at) = memchr::memmem::find(&bytes[from..], b"://") {

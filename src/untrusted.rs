@@ -21,7 +21,8 @@ pub fn is_unsafe(c: char) -> bool {
 /// `text` with every unsafe character ([`is_unsafe`]) written as `\u{XX}`; text without one
 /// is returned as it is, without copying.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    // Printable ASCII (space to `~`) is safe, and most text is nothing else: one byte scan.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -88,7 +88,10 @@ pub fn report_schema() -> String {
 
 /// One response as the JSON report lists it.
 pub(super) fn render(outcome: &Outcome) -> io::Result<Vec<u8>> {
-    Ok(serde_json::to_vec(&JsonResponse::from(outcome))?)
+    // Room for most responses at once: growing the buffer costs more than writing it.
+    let mut json = Vec::with_capacity(512);
+    serde_json::to_writer(&mut json, &JsonResponse::from(outcome))?;
+    Ok(json)
 }
 
 /// Writes the JSON report response by response.

@@ -1,46 +1,51 @@
 //! JUnit XML: one testcase per response; failures carry pointer and message, warnings go to
 //! system-out. CI systems show it as a test run.
 //!
-//! JUnit puts the counts first, so the report cannot be written as it goes. To keep memory
-//! flat, testcases are serialised by quick-junit in chunks and spooled to a temporary file;
-//! at the end the suite, with its counts, is serialised the same way and the spooled
-//! testcases are spliced in before it closes.
+//! quick-junit defines the document. JUnit puts the counts first, so the report cannot be
+//! written as it goes: each response's testcase is rendered to the lines quick-junit writes
+//! for it inside a suite, and those are held, then spooled to a temporary file, so memory stays
+//! flat; at the end the suite, with its counts, is serialised by quick-junit and the testcases
+//! are spliced in before it closes.
+//!
+//! quick-junit takes every string through an ANSI escape parser, which costs more than
+//! checking a small response. A testcase whose texts hold no control character (a line break
+//! aside), which is every one a report makes since its texts are made printable, is written
+//! here with quick-junit's escaping and layout, byte for byte (a property test holds the two
+//! to each other); any other goes through quick-junit.
 
 use crate::harness::{Outcome, Totals};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 
-/// How many testcases are held before they are serialised and spooled.
-const CHUNK: usize = 512;
+/// How many bytes of rendered testcases are held before they are spooled.
+const HELD: usize = 64 * 1024;
 /// The name of the one test suite.
 const SUITE: &str = "foxapi-contract";
 /// The name of the report.
 const REPORT: &str = "foxapi-contract validate";
+/// The indentation of a testcase in the document, and of its children.
+const CASE_INDENT: &str = "        ";
+const CHILD_INDENT: &str = "            ";
 
-/// Spools testcases as they come; writes the document at the end.
+/// Holds and spools testcases as they come; writes the document at the end.
+#[derive(Default)]
 pub struct JunitSink {
-    chunk: TestSuite,
+    /// Rendered testcases not yet spooled, in input order.
+    held: Vec<u8>,
     spool: Spool,
 }
 
-/// Where the testcases serialised so far are kept.
+/// Where the testcases spooled so far are kept.
+#[derive(Default)]
 enum Spool {
     /// Nothing spooled yet.
+    #[default]
     Empty,
     /// A temporary file.
     File(BufWriter<File>),
-    /// No temporary file could be made: the testcases stay in memory, in the chunk.
+    /// No temporary file could be made: the testcases stay in memory, held.
     Memory,
-}
-
-impl Default for JunitSink {
-    fn default() -> Self {
-        JunitSink {
-            chunk: TestSuite::new(SUITE),
-            spool: Spool::Empty,
-        }
-    }
 }
 
 /// One line per issue, and one that counts those past `--max-issues`.
@@ -52,36 +57,161 @@ fn lines(issues: &[crate::Issue], omitted: usize) -> String {
     text
 }
 
-/// The testcase of one response.
-pub(super) fn test_case(outcome: &Outcome) -> TestCase {
-    let report = &outcome.report;
-    let status = match &outcome.unexpected {
-        None => TestCaseStatus::success(),
-        Some(why) => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            match report.errors.first() {
+/// What the testcase of one response says, before it is written.
+struct Case<'a> {
+    name: &'a str,
+    classname: &'a str,
+    failure: Option<Failure<'a>>,
+    system_out: Option<String>,
+}
+
+/// The failure of a testcase: its message, type and description.
+struct Failure<'a> {
+    message: String,
+    ty: &'a str,
+    description: String,
+}
+
+impl<'a> Case<'a> {
+    /// The testcase of `outcome`.
+    fn of(outcome: &'a Outcome) -> Case<'a> {
+        let report = &outcome.report;
+        let failure = outcome.unexpected.as_ref().map(|why| {
+            let (message, ty) = match report.errors.first() {
                 Some(first) if outcome.expected == crate::harness::Expected::Valid => {
-                    status.set_message(first.to_string());
-                    status.set_type(first.rule.as_str());
+                    (first.to_string(), first.rule.as_str())
                 }
-                _ => {
-                    status.set_message(why.as_str());
-                    status.set_type("unexpected");
-                }
+                _ => (why.clone(), "unexpected"),
+            };
+            Failure {
+                message,
+                ty,
+                description: lines(&report.errors, report.omitted_errors),
             }
-            status.set_description(lines(&report.errors, report.omitted_errors));
-            status
+        });
+        let system_out = (!report.warnings.is_empty()).then(|| {
+            format!(
+                "warnings:\n{}",
+                lines(&report.warnings, report.omitted_warnings)
+            )
+        });
+        Case {
+            name: outcome.source.as_str(),
+            classname: report.model.as_deref().unwrap_or("unknown-model"),
+            failure,
+            system_out,
         }
-    };
-    let mut case = TestCase::new(outcome.source.as_str(), status);
-    case.set_classname(report.model.as_deref().unwrap_or("unknown-model"));
-    if !report.warnings.is_empty() {
-        case.set_system_out(format!(
-            "warnings:\n{}",
-            lines(&report.warnings, report.omitted_warnings)
-        ));
     }
-    case
+
+    /// The texts of the testcase.
+    fn texts(&self) -> impl Iterator<Item = &str> {
+        let failure = self
+            .failure
+            .iter()
+            .flat_map(|f| [f.message.as_str(), f.ty, f.description.as_str()]);
+        [self.name, self.classname]
+            .into_iter()
+            .chain(failure)
+            .chain(self.system_out.as_deref())
+    }
+
+    /// The testcase as quick-junit holds it.
+    fn test_case(self) -> TestCase {
+        let status = match self.failure {
+            None => TestCaseStatus::success(),
+            Some(failure) => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(failure.message);
+                status.set_type(failure.ty);
+                status.set_description(failure.description);
+                status
+            }
+        };
+        let mut case = TestCase::new(self.name, status);
+        case.set_classname(self.classname);
+        if let Some(out) = self.system_out {
+            case.set_system_out(out);
+        }
+        case
+    }
+
+    /// The lines quick-junit writes for this testcase inside a suite, written here; only for
+    /// a testcase whose texts are all [`plain`].
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut put = |parts: &[&str]| {
+            for part in parts {
+                out.extend_from_slice(part.as_bytes());
+            }
+        };
+        put(&[CASE_INDENT, "<testcase name=\"", &escape(self.name)]);
+        put(&["\" classname=\"", &escape(self.classname), "\""]);
+        if self.failure.is_none() && self.system_out.is_none() {
+            put(&["/>\n"]);
+            return;
+        }
+        put(&[">\n"]);
+        if let Some(f) = &self.failure {
+            put(&[CHILD_INDENT, "<failure message=\"", &escape(&f.message)]);
+            put(&["\" type=\"", &escape(f.ty), "\">", &escape(&f.description)]);
+            put(&["</failure>\n"]);
+        }
+        if let Some(text) = &self.system_out {
+            put(&[
+                CHILD_INDENT,
+                "<system-out>",
+                &escape(text),
+                "</system-out>\n",
+            ]);
+        }
+        put(&[CASE_INDENT, "</testcase>\n"]);
+    }
+}
+
+/// Whether quick-junit keeps `text` as it is: no control character but the line break, so
+/// neither its ANSI escape parser nor its filter of control characters changes it.
+fn plain(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) || b == b'\n')
+        || !text.chars().any(|c| c.is_control() && c != '\n')
+}
+
+/// `text` escaped as quick-xml escapes attribute values and text: `<`, `>`, `&`, `'`, `"`.
+fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"'))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The lines of one response's testcase, as quick-junit writes them inside the suite.
+pub(super) fn render(outcome: &Outcome) -> io::Result<Vec<u8>> {
+    written(Case::of(outcome))
+}
+
+/// The lines of a testcase, as quick-junit writes them inside the suite.
+fn written(case: Case<'_>) -> io::Result<Vec<u8>> {
+    if case.texts().all(plain) {
+        let mut xml = Vec::with_capacity(256);
+        case.write(&mut xml);
+        return Ok(xml);
+    }
+    let mut suite = TestSuite::new(SUITE);
+    suite.add_test_case(case.test_case());
+    Ok(suite_body(&serialise(suite)?)?.to_vec())
 }
 
 /// `suite` as quick-junit writes it, inside a report of its own.
@@ -124,20 +254,20 @@ fn suite_body(xml: &[u8]) -> io::Result<&[u8]> {
 impl JunitSink {
     /// Adds one response as a testcase.
     pub fn response(&mut self, outcome: &Outcome) -> io::Result<()> {
-        self.add(test_case(outcome))
+        self.add(&render(outcome)?)
     }
 
-    /// Adds one response's testcase.
-    pub(super) fn add(&mut self, case: TestCase) -> io::Result<()> {
-        self.chunk.add_test_case(case);
-        if self.chunk.test_cases.len() >= CHUNK {
-            self.spool_chunk()?;
+    /// Adds one response's testcase, rendered ([`render`]).
+    pub(super) fn add(&mut self, xml: &[u8]) -> io::Result<()> {
+        self.held.extend_from_slice(xml);
+        if self.held.len() >= HELD {
+            self.spool_held()?;
         }
         Ok(())
     }
 
-    /// Serialises the testcases held and appends them to the spool.
-    fn spool_chunk(&mut self) -> io::Result<()> {
+    /// Appends the testcases held to the spool.
+    fn spool_held(&mut self) -> io::Result<()> {
         if let Spool::Empty = self.spool {
             self.spool = match tempfile::tempfile() {
                 Ok(file) => Spool::File(BufWriter::new(file)),
@@ -152,8 +282,9 @@ impl JunitSink {
         let Spool::File(spool) = &mut self.spool else {
             return Ok(());
         };
-        let chunk = std::mem::replace(&mut self.chunk, TestSuite::new(SUITE));
-        spool.write_all(suite_body(&serialise(chunk)?)?)
+        spool.write_all(&self.held)?;
+        self.held.clear();
+        Ok(())
     }
 
     /// Writes the XML document: the suite with its counts and the run's summary as
@@ -183,9 +314,7 @@ impl JunitSink {
             file.rewind()?;
             io::copy(&mut file, &mut out)?;
         }
-        if !self.chunk.test_cases.is_empty() {
-            out.write_all(suite_body(&serialise(self.chunk)?)?)?;
-        }
+        out.write_all(&self.held)?;
         out.write_all(&xml[end..])?;
         out.flush()
     }
@@ -194,6 +323,94 @@ impl JunitSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Text as reports and hostile inputs make it: markup, quotes, line breaks, other
+    /// scripts, and now and then a control character or an ANSI escape.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-z0-9 ./:_-]{0,12}",
+            Just("<".to_string()),
+            Just(">".to_string()),
+            Just("&".to_string()),
+            Just("'".to_string()),
+            Just("\"".to_string()),
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("\t".to_string()),
+            Just("中文 é ✓ 🦊".to_string()),
+            Just("\u{1b}[31m".to_string()),
+            Just("\u{9b}".to_string()),
+            Just("\u{7f}".to_string()),
+            Just("\u{0}".to_string()),
+            Just("\u{202e}\u{fffe}".to_string()),
+            any::<char>().prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..6).prop_map(|parts| parts.concat())
+    }
+
+    fn quick_junit(case: TestCase) -> Vec<u8> {
+        let mut suite = TestSuite::new(SUITE);
+        suite.add_test_case(case);
+        suite_body(&serialise(suite).expect("serialises"))
+            .expect("a body")
+            .to_vec()
+    }
+
+    proptest! {
+        /// A testcase is written byte for byte as quick-junit writes it, whatever its texts.
+        #[test]
+        fn a_testcase_is_written_as_quick_junit_writes_it(
+            name in text(),
+            classname in text(),
+            failure in proptest::option::of((text(), text(), text())),
+            system_out in proptest::option::of(text()),
+        ) {
+            let case = || Case {
+                name: &name,
+                classname: &classname,
+                failure: failure.as_ref().map(|(message, ty, description)| Failure {
+                    message: message.clone(),
+                    ty,
+                    description: description.clone(),
+                }),
+                system_out: system_out.clone(),
+            };
+            let ours = written(case()).expect("in memory");
+            let theirs = quick_junit(case().test_case());
+            prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
+            if case().texts().all(plain) {
+                let mut direct = Vec::new();
+                case().write(&mut direct);
+                prop_assert_eq!(direct, theirs);
+            }
+        }
+    }
+
+    #[test]
+    fn report_texts_are_written_without_quick_junit() {
+        // What a report holds: printable texts with line breaks, quotes and markup.
+        let case = Case {
+            name: "fixtures/a <b>.json",
+            classname: "flux-1.1-pro",
+            failure: Some(Failure {
+                message: "/results/0: expected key \"url\", found none".into(),
+                ty: "schema",
+                description: "/results/0: it's & <that>\n".into(),
+            }),
+            system_out: Some("warnings:\n/id: 中文\n".into()),
+        };
+        assert!(case.texts().all(plain));
+        let mut direct = Vec::new();
+        case.write(&mut direct);
+        assert_eq!(
+            String::from_utf8(direct).expect("utf8"),
+            String::from_utf8(quick_junit(case.test_case())).expect("utf8")
+        );
+        assert!(!plain("a\u{1b}[31m"));
+        assert!(!plain("\u{85}"));
+        assert!(plain("line\nbreak"));
+    }
 
     #[test]
     fn the_body_of_a_suite_is_its_testcases_only() {

@@ -37,7 +37,7 @@ pub struct Rendered(Part);
 enum Part {
     Text(io::Result<Vec<u8>>),
     Json(io::Result<Vec<u8>>),
-    Junit(Box<quick_junit::TestCase>),
+    Junit(io::Result<Vec<u8>>),
 }
 
 impl Renderer {
@@ -55,7 +55,7 @@ impl Renderer {
         Rendered(match self.format {
             Format::Human => Part::Text(human::render(outcome, self.colour, self.verbose)),
             Format::Json => Part::Json(json::render(outcome)),
-            Format::Junit => Part::Junit(Box::new(junit::test_case(outcome))),
+            Format::Junit => Part::Junit(junit::render(outcome)),
         })
     }
 }
@@ -106,7 +106,7 @@ impl Sink {
         match (self, rendered.0) {
             (Sink::Human(s), Part::Text(text)) => s.write_rendered(&text?),
             (Sink::Json(s), Part::Json(json)) => s.write_rendered(&json?),
-            (Sink::Junit(s, _), Part::Junit(case)) => s.add(*case),
+            (Sink::Junit(s, _), Part::Junit(xml)) => s.add(&xml?),
             _ => Err(io::Error::other(
                 "expected a response rendered by this report's renderer, found one of another format",
             )),
