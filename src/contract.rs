@@ -256,18 +256,11 @@ impl Contract {
         // the strict errors (up to [`HELD_ERRORS`]) for the warnings below; past that many
         // they are found again then, so memory stays bounded.
         let strict = self.strict_schema();
-        let mut strict_errors = Vec::new();
-        let mut all_held = true;
-        for error in strict.errors(value, key) {
-            if strict_errors.len() == HELD_ERRORS {
-                all_held = false;
-                break;
-            }
-            strict_errors.push(error);
-        }
+        let strict_errors: Vec<_> = strict.errors(value, key).take(HELD_ERRORS + 1).collect();
         if strict_errors.is_empty() {
             return report;
         }
+        let all_held = strict_errors.len() <= HELD_ERRORS;
         // One pass over each schema's errors, linear in their number: the first
         // `max_issues` are worded and kept, the rest only located and counted. Where the errors
         // are is remembered by hash, so a warning where an error is (kept or not) is left out

@@ -188,7 +188,7 @@ impl ClientBuilder {
 }
 
 /// The base URL, checked: absolute, http or https, no query or fragment.
-fn parse_base_url(text: &str) -> Result<url::Url, ClientError> {
+pub(crate) fn parse_base_url(text: &str) -> Result<url::Url, ClientError> {
     let expected =
         "an absolute http(s) URL without query or fragment, such as https://api.foxapi.cc";
     let found = || format!("{:?}", redact::url(text));
@@ -223,7 +223,7 @@ fn parse_base_url(text: &str) -> Result<url::Url, ClientError> {
 
 /// reqwest is built without a crypto provider (no aws-lc, no OpenSSL): install ring's as
 /// the process default, once; a default someone else installed is kept.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     // Err means a provider is already installed, which is all that is needed.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -306,7 +306,7 @@ fn describe_status_body(error: Option<&ApiError>, issues: &[Issue], raw: &RawBod
 }
 
 /// An error and its causes, `a: b: c`.
-fn chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(e) = cause {

@@ -59,8 +59,12 @@ mod resume;
 mod wait;
 
 use crate::secret::ApiKey;
+#[cfg(feature = "proxy")]
+pub(crate) use config::{install_crypto_provider, parse_base_url};
 pub use config::{ClientBuilder, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use download::{Downloaded, Saved};
+#[cfg(feature = "proxy")]
+pub(crate) use error::chain;
 pub use error::{ClientError, RawBody};
 pub use get::FetchedTask;
 pub use record::DEFAULT_RECORD_DIR;

@@ -67,24 +67,15 @@ pub(crate) enum Held {
 /// The base URL, checked: absolute http(s), no query, fragment, user or password; without its
 /// trailing slash.
 fn upstream_base(text: &str) -> Result<String, ProxyError> {
-    let refused = || ProxyError::Upstream { found: shown(text) };
-    let url = url::Url::parse(text.trim()).map_err(|_| refused())?;
-    if !matches!(url.scheme(), "http" | "https")
-        || url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-        || url.cannot_be_a_base()
-    {
-        return Err(refused());
-    }
+    // The client's rule for its base URL, the same one.
+    let url = crate::client::parse_base_url(text)
+        .map_err(|_| ProxyError::Upstream { found: shown(text) })?;
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 /// The HTTP clients' builder with what both share: no `Referer`, the connect timeout.
 pub(crate) fn http_client(connect_timeout: Duration) -> reqwest::ClientBuilder {
-    // reqwest is built without a crypto provider: ring's, once, as the client module does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::client::install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .referer(false)
@@ -179,13 +170,10 @@ impl Forwarder {
     /// What went wrong, said as expected and found, without the URL.
     pub fn reason(&self, error: &reqwest::Error, during: &str, read: usize) -> String {
         let base = self.shown_base();
-        let mut chain = String::new();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            chain.push_str(": ");
-            chain.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        // The causes only: reqwest's own text names the URL.
+        let chain = std::error::Error::source(error)
+            .map(|cause| format!(": {}", crate::client::chain(cause)))
+            .unwrap_or_default();
         if error.is_timeout() {
             format!(
                 "expected the upstream {base} to answer, found it timing out while {during} (after {read} bytes of body){chain}"

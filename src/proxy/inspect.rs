@@ -75,16 +75,20 @@ pub(crate) fn inspect(
     keys: &[ApiKey],
     strict: bool,
 ) -> Option<Report> {
-    let mut clean = Cow::Borrowed(body);
-    for key in keys {
-        if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&clean) {
-            clean = Cow::Owned(scrubbed);
+    // Taken out only for an answer that is checked.
+    let clean = || {
+        let mut clean = Cow::Borrowed(body);
+        for key in keys {
+            if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&clean) {
+                clean = Cow::Owned(scrubbed);
+            }
         }
-    }
+        clean
+    };
     let report = match check {
         Check::Nothing => return None,
-        Check::Envelope => contract.validate(&clean),
-        Check::ErrorBody => match serde_json::from_slice::<serde_json::Value>(&clean) {
+        Check::Envelope => contract.validate(&clean()),
+        Check::ErrorBody => match serde_json::from_slice::<serde_json::Value>(&clean()) {
             Ok(mut value) => {
                 for key in keys {
                     key.remove_echoes(&mut value);

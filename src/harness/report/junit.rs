@@ -349,6 +349,26 @@ mod tests {
         proptest::collection::vec(piece, 0..6).prop_map(|parts| parts.concat())
     }
 
+    /// Text as reports make it: printable, with line breaks, markup, quotes and other
+    /// scripts, so a testcase of it is always written here rather than by quick-junit.
+    fn report_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-z0-9 ./:_-]{0,12}",
+            Just("<".to_string()),
+            Just(">".to_string()),
+            Just("&".to_string()),
+            Just("'".to_string()),
+            Just("\"".to_string()),
+            Just("\n".to_string()),
+            Just("中文 é ✓ 🦊".to_string()),
+            Just("\u{202e}\u{fffe}".to_string()),
+            any::<char>()
+                .prop_filter("printable", |c| !c.is_control())
+                .prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..6).prop_map(|parts| parts.concat())
+    }
+
     fn quick_junit(case: TestCase) -> Vec<u8> {
         let mut suite = TestSuite::new(SUITE);
         suite.add_test_case(case);
@@ -384,6 +404,32 @@ mod tests {
                 case().write(&mut direct);
                 prop_assert_eq!(direct, theirs);
             }
+        }
+    }
+
+    proptest! {
+        /// A testcase of report texts is written here, byte for byte as quick-junit would.
+        #[test]
+        fn report_texts_are_written_as_quick_junit_writes_them(
+            name in report_text(),
+            classname in report_text(),
+            failure in proptest::option::of((report_text(), report_text(), report_text())),
+            system_out in proptest::option::of(report_text()),
+        ) {
+            let case = || Case {
+                name: &name,
+                classname: &classname,
+                failure: failure.as_ref().map(|(message, ty, description)| Failure {
+                    message: message.clone(),
+                    ty,
+                    description: description.clone(),
+                }),
+                system_out: system_out.clone(),
+            };
+            prop_assert!(case().texts().all(plain));
+            let mut direct = Vec::new();
+            case().write(&mut direct);
+            prop_assert_eq!(direct, quick_junit(case().test_case()));
         }
     }
 
