@@ -369,6 +369,25 @@ mod tests {
         proptest::collection::vec(piece, 0..6).prop_map(|parts| parts.concat())
     }
 
+    /// The testcase of generated texts.
+    fn case_of<'a>(
+        name: &'a str,
+        classname: &'a str,
+        failure: &'a Option<(String, String, String)>,
+        system_out: &Option<String>,
+    ) -> Case<'a> {
+        Case {
+            name,
+            classname,
+            failure: failure.as_ref().map(|(message, ty, description)| Failure {
+                message: message.clone(),
+                ty,
+                description: description.clone(),
+            }),
+            system_out: system_out.clone(),
+        }
+    }
+
     fn quick_junit(case: TestCase) -> Vec<u8> {
         let mut suite = TestSuite::new(SUITE);
         suite.add_test_case(case);
@@ -386,16 +405,7 @@ mod tests {
             failure in proptest::option::of((text(), text(), text())),
             system_out in proptest::option::of(text()),
         ) {
-            let case = || Case {
-                name: &name,
-                classname: &classname,
-                failure: failure.as_ref().map(|(message, ty, description)| Failure {
-                    message: message.clone(),
-                    ty,
-                    description: description.clone(),
-                }),
-                system_out: system_out.clone(),
-            };
+            let case = || case_of(&name, &classname, &failure, &system_out);
             let ours = written(case()).expect("in memory");
             let theirs = quick_junit(case().test_case());
             prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
@@ -416,16 +426,7 @@ mod tests {
             failure in proptest::option::of((report_text(), report_text(), report_text())),
             system_out in proptest::option::of(report_text()),
         ) {
-            let case = || Case {
-                name: &name,
-                classname: &classname,
-                failure: failure.as_ref().map(|(message, ty, description)| Failure {
-                    message: message.clone(),
-                    ty,
-                    description: description.clone(),
-                }),
-                system_out: system_out.clone(),
-            };
+            let case = || case_of(&name, &classname, &failure, &system_out);
             prop_assert!(case().texts().all(plain));
             let mut direct = Vec::new();
             case().write(&mut direct);
