@@ -387,6 +387,7 @@ pub fn rules(contract: &Assembled, strict: &Assembled) -> TokenStream {
     let described = crate::parts::pattern_descriptions(&strict.schema)
         .into_iter()
         .map(|(pointer, sentence)| quote! { (#pointer, #sentence) });
+    let strict_only = crate::parts::strict_only(&contract.schema, &strict.schema);
     let max_depth = proc_macro2::Literal::usize_unsuffixed(MAX_DEPTH);
     quote! {
         /// The top-level rules of the contract schema, in `allOf` order.
@@ -400,6 +401,9 @@ pub fn rules(contract: &Assembled, strict: &Assembled) -> TokenStream {
         /// The nodes of the strict schema with a `pattern` or `format`, by pointer, with the
         /// first sentence of their description: what an error of that keyword expected.
         pub(crate) static PATTERN_DESCRIPTIONS: &[(&str, &str)] = &[ #( #described ),* ];
+        /// The keywords of the strict schema the contract lacks, top-most, by pointer, sorted:
+        /// an error of the strict schema at or below one is not one of the contract.
+        pub(crate) static STRICT_ONLY: &[&str] = &[ #( #strict_only ),* ];
         /// The deepest nesting of arrays and objects a response may have (spec section 5).
         pub(crate) const MAX_DEPTH: usize = #max_depth;
     }

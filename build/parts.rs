@@ -171,3 +171,41 @@ fn describe(value: &Value, pointer: String, out: &mut Vec<(String, String)>) {
         _ => {}
     }
 }
+
+/// Keys that only annotate: a schema node that differs from another in these alone judges
+/// every instance as the other does.
+const ANNOTATIONS: &[&str] = &["$id", "$comment", "description", "examples", "title"];
+
+/// The pointers of the strict schema's keywords that the contract lacks, top-most only (the
+/// warning rules: closed sets, closed objects, the advisories), sorted. An error of the strict
+/// schema at or below one of them is one the contract does not make.
+pub fn strict_only(contract: &Value, strict: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    only_in(strict, Some(contract), String::new(), &mut out);
+    out.sort();
+    out
+}
+
+fn only_in(strict: &Value, contract: Option<&Value>, pointer: String, out: &mut Vec<String>) {
+    let Some(contract) = contract else {
+        out.push(pointer);
+        return;
+    };
+    match strict {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if ANNOTATIONS.contains(&key.as_str()) {
+                    continue;
+                }
+                let at = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                only_in(v, contract.get(key), at, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                only_in(v, contract.get(i), format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -10,11 +10,15 @@
 //! parts ([`crate::rules::Parts`]), each self-contained with only the definitions it reaches,
 //! so start-up parses and compiles only what it uses.
 
+use crate::members::{Doc, Envelope, Scanned};
 use crate::rules::{EntryPart, Parts, RuleKey, Strictness};
-use jsonschema::{ValidationError, Validator};
+use jsonschema::ValidationError;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+/// A compiled schema part, reading responses with members found by a scan.
+type Validator = jsonschema::Validator<Scanned>;
 
 /// One assembled schema, compiled in parts: the envelope at once, each registry entry's item
 /// rule the first time a response needs it (a short run compiles only what it uses).
@@ -88,7 +92,8 @@ impl Place<'_> {
 fn build(name: &str, text: &str) -> Validator {
     let schema: Value = serde_json::from_str(text)
         .unwrap_or_else(|e| panic!("{name}: cut by build.rs, yet a part is not JSON: {e}"));
-    jsonschema::draft202012::options()
+    jsonschema::options_for::<Scanned>()
+        .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .build(&schema)
         .unwrap_or_else(|e| panic!("{name}: cut by build.rs, yet a part does not compile: {e}"))
@@ -120,14 +125,14 @@ impl Compiled {
         }
     }
 
-    /// The item rule of the registry entry `key`, when it applies to `value`; compiled the
+    /// The item rule of the registry entry `key`, when it applies to `response`; compiled the
     /// first time it is asked for.
-    fn entry(&self, key: Option<RuleKey>, value: &Value) -> Option<ItemRule<'_>> {
+    fn entry(&self, key: Option<RuleKey>, response: Doc<'_>) -> Option<ItemRule<'_>> {
         let lazy = self.entries.get(&key?)?;
         let applies = lazy
             .applies
             .get_or_init(|| build(self.name, lazy.part.condition));
-        if !applies.is_valid(value) {
+        if !applies.is_valid(response) {
             return None;
         }
         let at = lazy.part.items;
@@ -138,16 +143,17 @@ impl Compiled {
         })
     }
 
-    /// Every error of `value`, the envelope's first, then each results item's in order.
+    /// Every error of `response`, the envelope's first, then each results item's in order.
     pub(crate) fn errors<'a>(
         &'a self,
-        value: &'a Value,
+        response: &'a Envelope<'a>,
         key: Option<RuleKey>,
     ) -> impl Iterator<Item = (Place<'a>, ValidationError<'a>)> + 'a {
-        let entry = self.entry(key, value);
+        let value = response.value();
+        let entry = self.entry(key, response.doc());
         let envelope = self
             .envelope
-            .iter_errors(value)
+            .iter_errors(response.doc())
             .map(|error| (Place::Envelope, error));
         let items = entry.into_iter().flat_map(move |rule| {
             results(value)
@@ -160,6 +166,7 @@ impl Compiled {
                     };
                     // Finding the errors of a valid item costs about twice the yes/no of
                     // it (a chat completion is large): ask first, find only where refused.
+                    let item = Doc::Plain(item);
                     (!rule.items.is_valid(item))
                         .then(|| rule.items.iter_errors(item))
                         .into_iter()

@@ -8,6 +8,7 @@
 
 use crate::compiled::{Compiled, Place};
 use crate::input::{self, json_type, Limits};
+use crate::members::Envelope;
 use crate::model::{self, ResultsError};
 use crate::report::{Dispatch, Issue, Report, Rule, Severity};
 use crate::rules::{self, RuleKind, Strictness};
@@ -227,6 +228,12 @@ impl Contract {
     /// What the schemas say of a response: errors from the contract, warnings from what only
     /// the strict contract refuses; the model and shapes applied.
     fn schema_report(&self, value: &Value, depth_known: bool) -> Report {
+        self.schema_report_with(value, depth_known, true)
+    }
+
+    /// [`Contract::schema_report`], with the contract's errors read off the strict schema's
+    /// where they can be (`read_off`), or always found by a pass of the contract's own.
+    fn schema_report_with(&self, value: &Value, depth_known: bool, read_off: bool) -> Report {
         let mut report = Report::default();
         if let Some(issue) = self.refuse_shape_of(value, depth_known) {
             report.errors.push(issue);
@@ -256,7 +263,11 @@ impl Contract {
         // the strict errors (up to [`HELD_ERRORS`]) for the warnings below; past that many
         // they are found again then, so memory stays bounded.
         let strict = self.strict_schema();
-        let strict_errors: Vec<_> = strict.errors(value, key).take(HELD_ERRORS + 1).collect();
+        let response = Envelope::of(value);
+        let strict_errors: Vec<_> = strict
+            .errors(&response, key)
+            .take(HELD_ERRORS + 1)
+            .collect();
         if strict_errors.is_empty() {
             return report;
         }
@@ -269,16 +280,15 @@ impl Contract {
         let mut said: HashSet<(String, String, Option<String>)> = HashSet::new();
         let mut error_paths: HashSet<u64> = HashSet::new();
         let mut batch = Vec::new();
-        let contract = self.errors_schema();
-        for (place, error) in contract.errors(value, key) {
+        let mut add_error = |place: Place<'_>, error: &ValidationError<'_>, as_contract: bool| {
             if report.errors.len() >= max {
-                issue_paths(&error, place, &mut |path| {
+                issue_paths(error, place, &mut |path| {
                     error_paths.insert(hash_of(path));
                     report.omitted_errors += 1;
                 });
-                continue;
+                return;
             }
-            self.flatten(error, place, false, &mut batch);
+            self.flatten(error, place, false, as_contract, &mut batch);
             for issue in batch.drain(..) {
                 error_paths.insert(hash_of(&issue.instance_path));
                 if report.errors.len() >= max {
@@ -291,12 +301,33 @@ impl Contract {
                     report.errors.push(issue);
                 }
             }
+        };
+        // The contract's errors are the strict errors it shares ([`shared`]): read off them
+        // when they cannot come in another order than the contract's own pass finds them
+        // ([`read_off`]), else found by that pass.
+        match read_off
+            .then(|| all_held.then(|| shared_in_order(&strict_errors)))
+            .flatten()
+            .flatten()
+        {
+            Some(verdicts) => {
+                for ((place, error), verdict) in strict_errors.iter().zip(verdicts) {
+                    if verdict == Shared::Yes {
+                        add_error(*place, error, true);
+                    }
+                }
+            }
+            None => {
+                for (place, error) in self.errors_schema().errors(&response, key) {
+                    add_error(place, &error, false);
+                }
+            }
         }
         let strict_errors: Box<dyn Iterator<Item = _>> = if all_held {
             Box::new(strict_errors.into_iter())
         } else {
             drop(strict_errors);
-            Box::new(strict.errors(value, key))
+            Box::new(strict.errors(&response, key))
         };
         for (place, error) in strict_errors {
             if report.warnings.len() >= max {
@@ -307,7 +338,7 @@ impl Contract {
                 });
                 continue;
             }
-            self.flatten(error, place, true, &mut batch);
+            self.flatten(&error, place, true, false, &mut batch);
             for issue in batch.drain(..) {
                 if error_paths.contains(&hash_of(&issue.instance_path)) {
                     continue;
@@ -346,7 +377,7 @@ impl Contract {
                 .expect("tested: the error body schema compiles")
         });
         for error in error_body.iter_errors(value) {
-            self.flatten(error, Place::Envelope, false, &mut errors);
+            self.flatten(&error, Place::Envelope, false, false, &mut errors);
         }
         Report {
             errors,
@@ -383,11 +414,15 @@ impl Contract {
     /// Turns one validation error into issues. A failed `anyOf`/`oneOf` whose branches all
     /// but one fail only on the type (a nullable field, say) is replaced by that branch's own
     /// errors, so the report points at the key that is wrong, not at the union.
+    ///
+    /// `as_contract` words an error of the strict schema that the contract shares ([`shared`])
+    /// as the contract's: a branch of a union then holds only its errors the contract shares.
     fn flatten(
         &self,
-        error: ValidationError<'_>,
+        error: &ValidationError<'_>,
         place: Place<'_>,
         strict: bool,
+        as_contract: bool,
         out: &mut Vec<Issue>,
     ) {
         let severity = if strict {
@@ -395,19 +430,24 @@ impl Contract {
         } else {
             Severity::Error
         };
-        let parts = error.into_parts();
-        let instance_path = place.instance_path(parts.instance_path.as_str());
-        let schema_path = place.schema_path(parts.schema_path.as_str());
-        let instance = parts.instance;
-        let kind = match parts.kind {
+        let instance_path = place.instance_path(error.instance_path().as_str());
+        let schema_path = place.schema_path(error.schema_path().as_str());
+        let instance = error.instance();
+        let union_of_types;
+        let kind = match error.kind() {
             ValidationErrorKind::AnyOf { context }
             | ValidationErrorKind::OneOfNotValid { context } => {
-                let (mut relevant, types): (Vec<_>, Vec<_>) = context
-                    .into_iter()
-                    .partition(|b| !type_only(b, place, &instance_path));
+                let branches = context.iter().map(|branch| {
+                    branch
+                        .iter()
+                        .filter(|e| !as_contract || shared(place, e) == Shared::Yes)
+                        .collect::<Vec<_>>()
+                });
+                let (mut relevant, types): (Vec<_>, Vec<_>) =
+                    branches.partition(|b| !type_only(b.iter().copied(), place, &instance_path));
                 if relevant.len() == 1 {
                     for e in relevant.pop().expect("one branch") {
-                        self.flatten(e, place, strict, out);
+                        self.flatten(e, place, strict, as_contract, out);
                     }
                     return;
                 }
@@ -421,20 +461,18 @@ impl Contract {
                             _ => None,
                         })
                         .collect();
-                    Some(ValidationErrorKind::Custom {
+                    union_of_types = ValidationErrorKind::Custom {
                         keyword: "type".into(),
                         message: expected.join(" or "),
-                    })
+                    };
+                    Some(&union_of_types)
                 } else {
                     None
                 }
             }
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
-                    let found = instance
-                        .get(&key)
-                        .map(|v| self.quote(v))
-                        .unwrap_or_default();
+                    let found = instance.get(key).map(|v| self.quote(v)).unwrap_or_default();
                     let rule = if strict {
                         Rule::UndeclaredKey
                     } else {
@@ -442,7 +480,7 @@ impl Contract {
                     };
                     let mut issue = Issue::at(
                         rule,
-                        format!("{instance_path}/{}", escape(&key)),
+                        format!("{instance_path}/{}", escape(key)),
                         format!(
                             "undeclared key {key:?}: expected only the keys the schema declares"
                         ),
@@ -456,15 +494,15 @@ impl Contract {
             }
             other => Some(other),
         };
-        let found = self.quote(&instance);
-        let message = match &kind {
-            Some(ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }) => {
-                match self.described(&schema_path) {
-                    Some(what) => format!("expected {what}, found {found}"),
-                    None => describe(kind.as_ref().expect("matched"), &instance, &found),
-                }
-            }
-            Some(k) => describe(k, &instance, &found),
+        let found = self.quote(instance);
+        let message = match kind {
+            Some(
+                k @ (ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. }),
+            ) => match self.described(&schema_path) {
+                Some(what) => format!("expected {what}, found {found}"),
+                None => describe(k, instance, &found),
+            },
+            Some(k) => describe(k, instance, &found),
             None => format!("expected one of the forms the schema allows, found {found}"),
         };
         let strictness = if strict {
@@ -516,10 +554,97 @@ fn hash_of(path: &str) -> u64 {
     hasher.finish()
 }
 
+/// What the contract makes of each of `strict_errors` (all the strict schema's errors of a
+/// response), when that is known and the ones it makes come in the order its own pass would
+/// find them: there is at most one, or they are all of one value and one schema node that
+/// the strict schema adds no keyword to (`pattern` and `format` of a URL, the keys one
+/// `required` misses). The strict schema evaluates a closed object's keywords together, in
+/// another order than the contract does, so errors of several nodes may come reordered.
+fn shared_in_order(strict_errors: &[(Place<'_>, ValidationError<'_>)]) -> Option<Vec<Shared>> {
+    let verdicts: Vec<Shared> = strict_errors
+        .iter()
+        .map(|(place, error)| shared(*place, error))
+        .collect();
+    if verdicts.contains(&Shared::Unknown) {
+        return None;
+    }
+    let mut made = strict_errors
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, verdict)| **verdict == Shared::Yes)
+        .map(|((place, error), _)| (place, error));
+    let Some((place, first)) = made.next() else {
+        return Some(verdicts);
+    };
+    let node_of = |place: &Place<'_>, error: &ValidationError<'_>| {
+        let path = place.schema_path(error.schema_path().as_str());
+        let node = path.rfind('/').map_or("", |at| &path[..at]).to_string();
+        (node, place.instance_path(error.instance_path().as_str()))
+    };
+    let (node, at) = node_of(place, first);
+    let mut rest = made.peekable();
+    if rest.peek().is_none() {
+        return Some(verdicts);
+    }
+    let alike = rest.all(|(place, error)| node_of(place, error) == (node.clone(), at.clone()));
+    (alike && !rules::adds_to(&node)).then_some(verdicts)
+}
+
+/// What the contract makes of an error of the strict schema.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Shared {
+    /// The contract makes the same error: same keyword, same place, same value.
+    Yes,
+    /// The contract makes none: the keyword is the strict schema's own, or it is a union that
+    /// the contract's branches let through.
+    No,
+    /// Not known without asking the contract (a `oneOf`, which it does not have).
+    Unknown,
+}
+
+/// Whether the contract makes `error`, an error of the strict schema found at `place`. The
+/// strict schema is the contract with keywords of its own added, none of them read by a
+/// condition or a negation (the rules tests hold this), so the contract makes exactly the
+/// strict schema's errors at its own keywords; a union (`anyOf`) fails under the contract
+/// when each of its branches fails there, that is holds an error the contract makes.
+fn shared(place: Place<'_>, error: &ValidationError<'_>) -> Shared {
+    if rules::strict_only(&place.schema_path(error.schema_path().as_str())) {
+        return Shared::No;
+    }
+    match error.kind() {
+        ValidationErrorKind::AnyOf { context } => {
+            let mut fails = true;
+            for branch in context {
+                let mut made = false;
+                for e in branch {
+                    match shared(place, e) {
+                        Shared::Yes => made = true,
+                        Shared::No => {}
+                        Shared::Unknown => return Shared::Unknown,
+                    }
+                }
+                fails &= made;
+            }
+            if fails {
+                Shared::Yes
+            } else {
+                Shared::No
+            }
+        }
+        ValidationErrorKind::OneOfNotValid { .. }
+        | ValidationErrorKind::OneOfMultipleValid { .. } => Shared::Unknown,
+        _ => Shared::Yes,
+    }
+}
+
 /// Whether a branch of a failed `anyOf`/`oneOf` fails only on the type of the value at
 /// `path` (the null branch of a nullable field, say).
-fn type_only(branch: &[ValidationError<'_>], place: Place<'_>, path: &str) -> bool {
-    branch.iter().all(|e| {
+fn type_only<'e, 'a: 'e>(
+    mut branch: impl Iterator<Item = &'e ValidationError<'a>>,
+    place: Place<'_>,
+    path: &str,
+) -> bool {
+    branch.all(|e| {
         matches!(e.kind(), ValidationErrorKind::Type { .. })
             && place.instance_path(e.instance_path().as_str()) == path
     })
@@ -536,7 +661,9 @@ fn issue_paths(error: &ValidationError<'_>, place: Place<'_>, found: &mut dyn Fn
             }
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
-            let mut relevant = context.iter().filter(|b| !type_only(b, place, &path));
+            let mut relevant = context
+                .iter()
+                .filter(|b| !type_only(b.iter(), place, &path));
             match (relevant.next(), relevant.next()) {
                 (Some(only), None) => only.iter().for_each(|e| issue_paths(e, place, found)),
                 _ => found(&path),
@@ -826,6 +953,151 @@ mod tests {
                 .filter(|w| w.instance_path.ends_with("/extra"))
                 .count();
             assert_eq!(extra, items, "{items} items");
+        }
+    }
+
+    /// Every JSON document under `dir`, recursively.
+    fn documents(dir: &std::path::Path, out: &mut Vec<Value>) {
+        for entry in std::fs::read_dir(dir).expect("a directory").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                documents(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                if let Ok(value) = serde_json::from_slice(&std::fs::read(&path).expect("read")) {
+                    out.push(value);
+                }
+            }
+        }
+    }
+
+    /// Asserts that reading the contract's errors off the strict schema's gives the report its
+    /// own pass gives, for `value`; says whether they were read off.
+    fn read_off_as_found(contract: &Contract, value: &Value) -> Result<(), String> {
+        let read_off = contract.schema_report_with(value, false, true);
+        let found = contract.schema_report_with(value, false, false);
+        if read_off == found {
+            Ok(())
+        } else {
+            Err(format!("{value}\nread off: {read_off:?}\nfound: {found:?}"))
+        }
+    }
+
+    #[test]
+    fn the_contracts_errors_read_off_the_strict_schemas_are_those_its_own_pass_finds() {
+        let mut values = Vec::new();
+        documents(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut values,
+        );
+        assert!(values.len() > 50, "{} fixtures", values.len());
+        let contract = Contract::new();
+        for max in [1, DEFAULT_MAX_ISSUES] {
+            let contract = Contract::new().with_max_issues(max);
+            for value in &values {
+                read_off_as_found(&contract, value).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        let invalid = values
+            .iter()
+            .filter(|v| !contract.validate_value(v).is_valid())
+            .count();
+        assert!(invalid > 20, "{invalid} invalid fixtures");
+    }
+
+    /// Values a broken response holds where another was.
+    fn odd_value(at: usize) -> Value {
+        let odd = [
+            json!(null),
+            json!(true),
+            json!(-1),
+            json!(101),
+            json!(1.5),
+            json!("5"),
+            json!(""),
+            json!("task-x"),
+            json!("/relative.png"),
+            json!("https://cdn.example.com/a.png?X-Amz-Signature=abc"),
+            json!("image"),
+            json!("video"),
+            json!("failed"),
+            json!("cancelled"),
+            json!([]),
+            json!([{}]),
+            json!({}),
+            json!({"message": null}),
+            json!({"url": 5}),
+        ];
+        odd[at % odd.len()].clone()
+    }
+
+    /// The pointers of every value of `value`, the root left out.
+    fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+        let children: Vec<(String, &Value)> = match value {
+            Value::Object(map) => map.iter().map(|(k, v)| (escape(k), v)).collect(),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i.to_string(), v))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (key, child) in children {
+            let here = format!("{at}/{key}");
+            out.push(here.clone());
+            pointers(child, here, out);
+        }
+    }
+
+    /// `value` broken at the pointer `pick` chooses: the value there removed, replaced by an
+    /// odd one, or given an undeclared key.
+    fn broken(value: &mut Value, pick: usize, how: usize, odd: usize) {
+        let mut all = Vec::new();
+        pointers(value, String::new(), &mut all);
+        let Some(at) = all.get(pick % all.len().max(1)).cloned() else {
+            return;
+        };
+        let (parent, key) = at.rsplit_once('/').expect("a pointer");
+        let key = key.replace("~1", "/").replace("~0", "~");
+        let Some(parent) = value.pointer_mut(parent) else {
+            return;
+        };
+        match (how % 3, parent) {
+            (0, Value::Object(map)) => {
+                map.remove(&key);
+            }
+            (2, Value::Object(map)) => {
+                map.insert("tint".into(), odd_value(odd));
+            }
+            (_, parent) => {
+                if let Some(slot) = parent.pointer_mut(&format!("/{}", escape(&key))) {
+                    *slot = odd_value(odd);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Responses broken in one to six places (removed keys, values of the wrong type or
+        /// outside their set, undeclared keys, at any depth) get the same report whether the
+        /// contract's errors are read off the strict schema's or found by its own pass.
+        #[test]
+        fn broken_responses_get_the_same_report_either_way(
+            base in 0..5_usize,
+            breaks in proptest::collection::vec((0..200_usize, 0..3_usize, 0..50_usize), 1..7),
+        ) {
+            let bases = [
+                json!({"id":"task-a","object":"image.generation.task","type":"image","model":"flux-1.1-pro","status":"completed","progress":100,"created":1,"results":[{"url":"https://x.example/a.png","content_type":"image/png"}],"usage":{"billing_rule":"per_call","credits_reserved":1.5,"user_group":"default"}}),
+                json!({"id":"task-b","object":"video.generation.task","type":"video","model":"seedance-2.0-text-to-video","status":"completed","progress":100,"created":1,"results":[{"url":"https://x.example/v.mp4","seed":42},{"url":"https://x.example/w.mp4","seed":7}]}),
+                json!({"id":"task-c","object":"audio.generation.task","type":"audio","model":"minimax-voice-clone","status":"failed","progress":30,"created":1,"error":{"message":"no","type":"task_error","code":"content_policy_violation"}}),
+                json!({"id":"task-d","object":"llm.generation.task","type":"llm","model":"gpt-4.1-mini","status":"completed","progress":100,"created":1,"results":[{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4.1-mini","choices":[{"index":0,"message":{"role":"assistant","content":"hi","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}],"stream":{"url":"/v1/llm/generations/task-d/stream"}}),
+                json!({"id":"task-e","object":"image.generation.task","type":"image","model":"patina-pbr-maps","status":"completed","progress":100,"created":1,"results":[{"url":"https://x.example/n.png","content_type":"image/png","result_type":"pbr_map","map_type":"normal"}],"task_info":{"can_cancel":false,"estimated_time":3}}),
+            ];
+            let mut value = bases[base].clone();
+            for (pick, how, odd) in breaks {
+                broken(&mut value, pick, how, odd);
+            }
+            let contract = Contract::new();
+            proptest::prop_assert!(read_off_as_found(&contract, &value).is_ok(), "{}", read_off_as_found(&contract, &value).unwrap_err());
         }
     }
 }

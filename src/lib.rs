@@ -33,6 +33,7 @@ mod contract;
 #[cfg_attr(docsrs, doc(cfg(feature = "harness")))]
 pub mod harness;
 mod input;
+mod members;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

@@ -105,11 +105,220 @@ pub(crate) fn rule_at(strictness: Strictness, schema_path: &str) -> Option<&'sta
     strictness.rules().iter().find(|r| r.index == index)
 }
 
+/// Whether an error of the strict schema at `schema_path` (a pointer into the whole strict
+/// schema) is one the contract does not make: its keyword, or one it lies under, is the
+/// strict schema's own ([`STRICT_ONLY`]). Every other keyword of the strict schema is the
+/// contract's, at the same pointer, with the same value.
+pub(crate) fn strict_only(schema_path: &str) -> bool {
+    let path = schema_path.as_bytes();
+    STRICT_ONLY.iter().any(|own| {
+        let own = own.as_bytes();
+        // Cheap refusals first: the path is shorter, or a segment does not end where the
+        // entry does, or their last bytes differ.
+        path.len() >= own.len()
+            && (path.len() == own.len() || path[own.len()] == b'/')
+            && path[own.len() - 1] == own[own.len() - 1]
+            && path.starts_with(own)
+    })
+}
+
+/// Whether the strict schema adds a keyword of its own to the schema node at `node`.
+pub(crate) fn adds_to(node: &str) -> bool {
+    let from = STRICT_ONLY.partition_point(|own| *own <= node);
+    STRICT_ONLY[from..]
+        .iter()
+        .take_while(|own| own.starts_with(node))
+        .any(|own| {
+            own[node.len()..]
+                .strip_prefix('/')
+                .is_some_and(|keyword| !keyword.contains('/'))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::contract::{CONTRACT_SCHEMA, STRICT_SCHEMA};
     use serde_json::Value;
+
+    /// Keys that only annotate a schema node.
+    const ANNOTATIONS: &[&str] = &["$id", "$comment", "description", "examples", "title"];
+
+    /// `value` without its annotations, at every depth.
+    fn judging(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), judging(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(judging).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// Every keyword pointer of `schema` with what it holds apart from subschemas, annotations
+    /// left out: a value (`type`, `required`, `const`, `enum`, ...), or how many keys or items
+    /// a keyword of subschemas has (`properties`, `anyOf`, ...).
+    fn keywords(value: &Value, at: String, out: &mut Vec<(String, Value)>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map
+                    .iter()
+                    .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()))
+                {
+                    let at = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    let held = match v {
+                        Value::Object(m) => Value::from(m.len()),
+                        Value::Array(items) if items.iter().any(Value::is_object) => {
+                            Value::from(items.len())
+                        }
+                        other => other.clone(),
+                    };
+                    out.push((at.clone(), held));
+                    keywords(v, at, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    keywords(v, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The contract schema and the strict one.
+    fn both() -> (Value, Value) {
+        let parse = |text| serde_json::from_str::<Value>(text).expect("JSON");
+        (parse(CONTRACT_SCHEMA), parse(STRICT_SCHEMA))
+    }
+
+    #[test]
+    fn the_strict_schema_is_the_contract_plus_its_own_keywords() {
+        let (contract, strict) = both();
+        let depth = CONTRACT_RULES
+            .iter()
+            .find(|r| r.kind == RuleKind::Depth)
+            .expect("a nesting rule")
+            .index;
+        let mut shared = 0;
+        let mut ours = Vec::new();
+        keywords(&contract, String::new(), &mut ours);
+        let mut all = Vec::new();
+        keywords(&strict, String::new(), &mut all);
+        let theirs: std::collections::HashMap<String, Value> = all.into_iter().collect();
+        for (at, value) in &ours {
+            // The nesting rule stands elsewhere in the strict schema; neither compiles it.
+            if at.starts_with(&format!("/allOf/{depth}/")) || *at == "/allOf" {
+                continue;
+            }
+            // An object of subschemas (`properties`, `$defs`) may hold more in the strict
+            // schema, each listed as its own; an array of them (`anyOf`) may not, nor may any
+            // other value differ.
+            let held = theirs.get(at);
+            assert!(
+                held.is_some(),
+                "{at}: the contract's, yet not the strict schema's"
+            );
+            if !matches!(contract.pointer(at), Some(Value::Object(_))) {
+                assert_eq!(held, Some(value), "{at}: the strict schema's differs");
+            }
+            assert!(
+                !strict_only(at),
+                "{at}: the contract's, yet listed as the strict schema's own"
+            );
+            shared += 1;
+        }
+        assert!(shared > 1000, "{shared} keywords compared");
+        for at in theirs.keys() {
+            if contract.pointer(at).is_none() {
+                assert!(
+                    strict_only(at),
+                    "{at}: the strict schema's own, yet not listed"
+                );
+            }
+        }
+        assert!(
+            STRICT_ONLY.windows(2).all(|w| w[0] < w[1]),
+            "sorted, once each"
+        );
+        assert!(strict_only("/$defs/Task/additionalProperties"));
+        assert!(!strict_only("/$defs/Task/additionalPropertiesX"));
+        assert!(!strict_only("/$defs/Task"));
+        assert!(adds_to("/$defs/Task"));
+        assert!(!adds_to("/$defs/HttpUrl"));
+    }
+
+    /// The pointers of the schema nodes of `root` that the node at `at` reaches, itself
+    /// included, following `$ref`s.
+    fn reached(root: &Value, at: String, out: &mut Vec<String>) {
+        if out.contains(&at) {
+            return;
+        }
+        out.push(at.clone());
+        match root.pointer(&at).expect("a node") {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(target)) => {
+                            reached(root, target.trim_start_matches('#').to_string(), out)
+                        }
+                        _ if ANNOTATIONS.contains(&k.as_str()) => {}
+                        _ => reached(
+                            root,
+                            format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                            out,
+                        ),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for i in 0..items.len() {
+                    reached(root, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn no_condition_or_negation_of_the_contract_reads_a_keyword_of_the_strict_schema_alone() {
+        // Were one to, a response could meet a condition under one schema and not under the
+        // other, and the contract make an error the strict schema does not: the contract's
+        // errors could not be read off the strict schema's.
+        let (contract, strict) = both();
+        let mut all = Vec::new();
+        reached(&contract, String::new(), &mut all);
+        let mut guarded = 0;
+        for at in &all {
+            let node = contract.pointer(at).expect("a node");
+            for keyword in [
+                "if",
+                "not",
+                "oneOf",
+                "contains",
+                "propertyNames",
+                "dependentSchemas",
+            ] {
+                if node.get(keyword).is_none() {
+                    continue;
+                }
+                guarded += 1;
+                let mut under = Vec::new();
+                reached(&contract, format!("{at}/{keyword}"), &mut under);
+                for p in under {
+                    assert_eq!(
+                        strict.pointer(&p).map(judging),
+                        contract.pointer(&p).map(judging),
+                        "{at}/{keyword} reaches {p}, which the two schemas judge apart"
+                    );
+                }
+            }
+        }
+        assert!(guarded > 10, "{guarded} conditions looked at");
+    }
 
     fn all_of(text: &str) -> Vec<Value> {
         let schema: Value = serde_json::from_str(text).expect("JSON");

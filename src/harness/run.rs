@@ -145,7 +145,7 @@ impl Run {
         mut each: impl FnMut(&Outcome, T),
     ) -> Result<Summary, RunError> {
         for path in paths.iter().map(AsRef::as_ref) {
-            if path != Path::new("-") && std::fs::symlink_metadata(path).is_err() {
+            if !corpus::is_stdin(path) && std::fs::symlink_metadata(path).is_err() {
                 return Err(RunError::NoSuchPath(
                     crate::untrusted::printable(&path.display().to_string()).into_owned(),
                 ));
@@ -194,7 +194,7 @@ impl Run {
                     .map(move |p| (root.clone(), file.clone(), p))
             })
             .map(|(root, file, p)| {
-                let expected = if file == Path::new("-") {
+                let expected = if corpus::is_stdin(&file) {
                     Expected::Valid
                 } else {
                     expectations.of(&root, &file)

@@ -127,7 +127,10 @@ pub fn check_destinations(reports: &[PathBuf], inputs: &[PathBuf]) -> Result<(),
     for report_path in reports {
         let shown = printable(&report_path.to_string_lossy()).into_owned();
         if let Some(report) = identity(report_path) {
-            for input in inputs.iter().filter(|p| *p != Path::new("-")) {
+            for input in inputs
+                .iter()
+                .filter(|p| !crate::harness::corpus::is_stdin(p))
+            {
                 if std::fs::metadata(input).is_ok_and(|m| !m.is_dir())
                     && identity(input).as_ref() == Some(&report)
                 {

@@ -123,6 +123,34 @@ impl Sink {
     }
 }
 
+/// Text as reports and hostile inputs make it, for the property tests of the report writers:
+/// markup, quotes, backslashes, line breaks, other scripts, and now and then a control
+/// character or an ANSI escape.
+#[cfg(test)]
+fn text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        "[a-z0-9 ./:_-]{0,12}",
+        Just("<".to_string()),
+        Just(">".to_string()),
+        Just("&".to_string()),
+        Just("'".to_string()),
+        Just("\"".to_string()),
+        Just("\\".to_string()),
+        Just("\n".to_string()),
+        Just("\r\n".to_string()),
+        Just("\t".to_string()),
+        Just("中文 é ✓ 🦊".to_string()),
+        Just("\u{1b}[31m".to_string()),
+        Just("\u{9b}".to_string()),
+        Just("\u{7f}".to_string()),
+        Just("\u{0}".to_string()),
+        Just("\u{202e}\u{fffe}".to_string()),
+        any::<char>().prop_map(String::from),
+    ];
+    proptest::collection::vec(piece, 0..6).prop_map(|parts| parts.concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
