@@ -173,8 +173,9 @@ fn describe(value: &Value, pointer: String, out: &mut Vec<(String, String)>) {
 }
 
 /// Keys that only annotate: a schema node that differs from another in these alone judges
-/// every instance as the other does.
-const ANNOTATIONS: &[&str] = &["$id", "$comment", "description", "examples", "title"];
+/// every instance as the other does. (`$id` too, at the root only: below, it would change what
+/// the `$ref`s under it name.)
+const ANNOTATIONS: &[&str] = &["$comment", "description", "examples", "title"];
 
 /// The pointers of the strict schema's keywords that the contract lacks, top-most only (the
 /// warning rules: closed sets, closed objects, the advisories), sorted. An error of the strict
@@ -194,7 +195,7 @@ fn only_in(strict: &Value, contract: Option<&Value>, pointer: String, out: &mut 
     match strict {
         Value::Object(map) => {
             for (key, v) in map {
-                if ANNOTATIONS.contains(&key.as_str()) {
+                if ANNOTATIONS.contains(&key.as_str()) || (pointer.is_empty() && key == "$id") {
                     continue;
                 }
                 let at = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));

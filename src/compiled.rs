@@ -90,10 +90,13 @@ impl Place<'_> {
 /// Compiles `text`, a part of the assembled schema called `name`. The parts are the crate's
 /// own and are tested to compile, so a failure here is a build bug.
 fn build(name: &str, text: &str) -> Validator {
+    // The parts share their patterns (the URL of every media shape, say): each is compiled once.
+    static PATTERNS: OnceLock<jsonschema::PatternCache> = OnceLock::new();
     let schema: Value = serde_json::from_str(text)
         .unwrap_or_else(|e| panic!("{name}: cut by build.rs, yet a part is not JSON: {e}"));
     jsonschema::options_for::<Scanned>()
         .with_draft(jsonschema::Draft::Draft202012)
+        .with_pattern_cache(PATTERNS.get_or_init(jsonschema::PatternCache::new).clone())
         .should_validate_formats(true)
         .build(&schema)
         .unwrap_or_else(|e| panic!("{name}: cut by build.rs, yet a part does not compile: {e}"))

@@ -141,51 +141,68 @@ mod tests {
     use crate::contract::{CONTRACT_SCHEMA, STRICT_SCHEMA};
     use serde_json::Value;
 
-    /// Keys that only annotate a schema node.
-    const ANNOTATIONS: &[&str] = &["$id", "$comment", "description", "examples", "title"];
+    /// Keys that only annotate a schema node (`$id` too, but only at the root: below, it
+    /// would change what the `$ref`s under it name).
+    const ANNOTATIONS: &[&str] = &["$comment", "description", "examples", "title"];
 
-    /// `value` without its annotations, at every depth.
-    fn judging(value: &Value) -> Value {
+    /// Whether the key `k` of the node at `at` only annotates it.
+    fn annotates(at: &str, k: &str) -> bool {
+        ANNOTATIONS.contains(&k) || (at.is_empty() && k == "$id")
+    }
+
+    /// `value` (the node at `at`) without its annotations, at every depth.
+    fn judging(at: &str, value: &Value) -> Value {
         match value {
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), judging(v)))
+                    .filter(|(k, _)| !annotates(at, k))
+                    .map(|(k, v)| (k.clone(), judging(&format!("{at}/{k}"), v)))
                     .collect(),
             ),
-            Value::Array(items) => Value::Array(items.iter().map(judging).collect()),
+            Value::Array(items) => Value::Array(items.iter().map(|v| judging("-", v)).collect()),
             other => other.clone(),
         }
     }
 
-    /// Every keyword pointer of `schema` with what it holds apart from subschemas, annotations
-    /// left out: a value (`type`, `required`, `const`, `enum`, ...), or how many keys or items
-    /// a keyword of subschemas has (`properties`, `anyOf`, ...).
+    /// Keywords whose value is a map of subschemas by name.
+    const SCHEMA_MAPS: &[&str] = &[
+        "properties",
+        "patternProperties",
+        "$defs",
+        "dependentSchemas",
+    ];
+
+    /// Every keyword pointer of a schema node with what it holds apart from its subschemas,
+    /// annotations left out: a value, compared whole (`type`, `required`, `const`, `enum`,
+    /// `pattern`, ...), the names of a map of subschemas (`properties`, `$defs`), or how many
+    /// subschemas a list holds (`anyOf`, `allOf`); then the same for each subschema.
     fn keywords(value: &Value, at: String, out: &mut Vec<(String, Value)>) {
-        match value {
-            Value::Object(map) => {
-                for (k, v) in map
-                    .iter()
-                    .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()))
-                {
-                    let at = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-                    let held = match v {
-                        Value::Object(m) => Value::from(m.len()),
-                        Value::Array(items) if items.iter().any(Value::is_object) => {
-                            Value::from(items.len())
-                        }
-                        other => other.clone(),
-                    };
-                    out.push((at.clone(), held));
-                    keywords(v, at, out);
+        let Value::Object(map) = value else {
+            return;
+        };
+        for (k, v) in map.iter().filter(|(k, _)| !annotates(&at, k)) {
+            let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+            match (k.as_str(), v) {
+                ("const" | "enum" | "default", _) => out.push((here, v.clone())),
+                (k, Value::Object(subschemas)) if SCHEMA_MAPS.contains(&k) => {
+                    out.push((here.clone(), subschemas.keys().cloned().collect()));
+                    for (name, sub) in subschemas {
+                        let name = name.replace('~', "~0").replace('/', "~1");
+                        keywords(sub, format!("{here}/{name}"), out);
+                    }
                 }
-            }
-            Value::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    keywords(v, format!("{at}/{i}"), out);
+                (_, Value::Object(_)) => {
+                    out.push((here.clone(), Value::from("a subschema")));
+                    keywords(v, here, out);
                 }
+                (_, Value::Array(items)) if items.iter().any(Value::is_object) => {
+                    out.push((here.clone(), Value::from(items.len())));
+                    for (i, sub) in items.iter().enumerate() {
+                        keywords(sub, format!("{here}/{i}"), out);
+                    }
+                }
+                _ => out.push((here, v.clone())),
             }
-            _ => {}
         }
     }
 
@@ -211,19 +228,31 @@ mod tests {
         let theirs: std::collections::HashMap<String, Value> = all.into_iter().collect();
         for (at, value) in &ours {
             // The nesting rule stands elsewhere in the strict schema; neither compiles it.
-            if at.starts_with(&format!("/allOf/{depth}/")) || *at == "/allOf" {
+            if at.starts_with(&format!("/allOf/{depth}/")) {
                 continue;
             }
-            // An object of subschemas (`properties`, `$defs`) may hold more in the strict
-            // schema, each listed as its own; an array of them (`anyOf`) may not, nor may any
-            // other value differ.
             let held = theirs.get(at);
             assert!(
                 held.is_some(),
                 "{at}: the contract's, yet not the strict schema's"
             );
-            if !matches!(contract.pointer(at), Some(Value::Object(_))) {
-                assert_eq!(held, Some(value), "{at}: the strict schema's differs");
+            match at.as_str() {
+                // The strict schema's rules come after the contract's; its definitions
+                // include the contract's.
+                "/allOf" => assert!(held.and_then(Value::as_u64) >= value.as_u64(), "{at}"),
+                "/$defs" => {
+                    let names = held.and_then(Value::as_array).expect("names");
+                    let missing = value
+                        .as_array()
+                        .expect("names")
+                        .iter()
+                        .find(|n| !names.contains(n));
+                    assert!(
+                        missing.is_none(),
+                        "{at}: the strict schema lacks {missing:?}"
+                    );
+                }
+                _ => assert_eq!(held, Some(value), "{at}: the strict schema's differs"),
             }
             assert!(
                 !strict_only(at),
@@ -251,6 +280,60 @@ mod tests {
         assert!(!adds_to("/$defs/HttpUrl"));
     }
 
+    /// Whether `value` holds a `$ref` at any depth.
+    fn refers(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map
+                .iter()
+                .any(|(k, v)| k == "$ref" || k == "$dynamicRef" || refers(v)),
+            Value::Array(items) => items.iter().any(refers),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn the_strict_schemas_own_keywords_are_closed_objects_closed_sets_and_whole_rules() {
+        // Anything else of its own could change what a keyword it shares with the contract
+        // decides (a `properties` entry under the contract's `additionalProperties`, an `if`
+        // before the contract's `then`), or report its errors at the contract's pointers (a
+        // `$ref` into the definitions): the contract's errors could not be read off it.
+        let (contract, strict) = both();
+        let rule_of = |at: &str| {
+            let index: usize = at
+                .strip_prefix("/allOf/")?
+                .split('/')
+                .next()?
+                .parse()
+                .ok()?;
+            STRICT_RULES.iter().find(|r| r.index == index)
+        };
+        let mut closed = 0;
+        for own in STRICT_ONLY {
+            let value = strict.pointer(own).expect("a keyword of the strict schema");
+            let (node, keyword) = own.rsplit_once('/').expect("a pointer");
+            let theirs = contract.pointer(node);
+            match (rule_of(own).map(|r| r.kind), keyword) {
+                (Some(RuleKind::Depth), _) => {}
+                (Some(RuleKind::Advisory), _) => {
+                    assert!(!refers(value), "{own}: a warning rule that refers to a definition");
+                }
+                (None, "additionalProperties") => {
+                    assert_eq!(value, &Value::Bool(false), "{own}");
+                    let theirs = theirs.expect("the contract's node");
+                    assert!(theirs.get("unevaluatedProperties").is_none(), "{own}");
+                    closed += 1;
+                }
+                (None, "enum") => {
+                    let theirs = theirs.expect("the contract's node");
+                    assert!(theirs.get("const").is_none(), "{own}");
+                    closed += 1;
+                }
+                _ => panic!("{own}: a keyword of the strict schema's own that is not a closed object, a closed set or a whole warning rule"),
+            }
+        }
+        assert!(closed > 20, "{closed} closed objects and sets");
+    }
+
     /// The pointers of the schema nodes of `root` that the node at `at` reaches, itself
     /// included, following `$ref`s.
     fn reached(root: &Value, at: String, out: &mut Vec<String>) {
@@ -265,7 +348,7 @@ mod tests {
                         ("$ref", Value::String(target)) => {
                             reached(root, target.trim_start_matches('#').to_string(), out)
                         }
-                        _ if ANNOTATIONS.contains(&k.as_str()) => {}
+                        _ if annotates(&at, k) => {}
                         _ => reached(
                             root,
                             format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
@@ -310,8 +393,8 @@ mod tests {
                 reached(&contract, format!("{at}/{keyword}"), &mut under);
                 for p in under {
                     assert_eq!(
-                        strict.pointer(&p).map(judging),
-                        contract.pointer(&p).map(judging),
+                        strict.pointer(&p).map(|v| judging(&p, v)),
+                        contract.pointer(&p).map(|v| judging(&p, v)),
                         "{at}/{keyword} reaches {p}, which the two schemas judge apart"
                     );
                 }

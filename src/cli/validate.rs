@@ -170,6 +170,8 @@ pub fn run(args: ValidateArgs) -> ExitCode {
         progress.inc(1);
     });
     progress.finish_and_clear();
+    // The compiled schemas go with the process rather than one validator at a time.
+    std::mem::forget(run);
     let summary = match checked {
         Ok(summary) => summary,
         Err(e) => return usage(e),
