@@ -84,10 +84,17 @@ impl Layout {
 /// Which files of a directory are responses: `*.json`, `*.jsonl`, `*.ndjson`, then the
 /// caller's filter (globs, say).
 pub fn is_response_file(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("json" | "jsonl" | "ndjson")
-    )
+    path.file_name().is_some_and(is_response_name)
+}
+
+/// Whether a file called `name` (one component) is a response file by its extension, as
+/// [`Path::extension`] reads it: after the last dot, unless the dot starts the name.
+fn is_response_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) if dot > 0 => matches!(&name[dot + 1..], b"json" | b"jsonl" | b"ndjson"),
+        _ => false,
+    }
 }
 
 /// What a walk found at one path: a response file to read, or a place it could not read.
@@ -118,7 +125,7 @@ impl Found {
     /// The responses it stands for: those of the file, or one saying why there are none.
     pub fn pending(self, limits: Limits) -> Box<dyn Iterator<Item = Pending> + Send> {
         match self.refused {
-            None => pending(&self.path, limits),
+            None => pending_of(self.path, limits),
             Some(why) => Box::new(std::iter::once(Pending::Ready(Unit {
                 source: self.path.display().to_string(),
                 bytes: Err(why),
@@ -167,7 +174,7 @@ pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<Found> {
             stack.push(entries);
             continue;
         }
-        if !is_response_file(&path) || !keep(&path) {
+        if !path.file_name().is_some_and(is_response_name) || !keep(&path) {
             continue;
         }
         let target = match kind {
@@ -213,10 +220,27 @@ fn listing(
             Unreadable::Unlisted(e.to_string()),
         )),
     }
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    entries
+    // Sorted by name: most names differ in their first eight bytes, compared as one number.
+    let head = |name: &std::ffi::OsStr| {
+        let bytes = name.as_encoded_bytes();
+        let mut first = [0_u8; 8];
+        let n = bytes.len().min(8);
+        first[..n].copy_from_slice(&bytes[..n]);
+        u64::from_be_bytes(first)
+    };
+    let mut keyed: Vec<_> = entries
         .into_iter()
-        .map(|(name, kind)| (dir.join(name), kind))
+        .map(|(name, kind)| (head(&name), name, kind))
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    keyed
+        .into_iter()
+        .map(|(_, name, kind)| {
+            let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+            path.push(&dir);
+            path.push(name);
+            (path, kind)
+        })
         .collect::<Vec<_>>()
         .into_iter()
 }
@@ -398,12 +422,17 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
 
 /// The responses of one path (`-` for standard input), whole files left unread.
 pub fn pending(path: &Path, limits: Limits) -> Box<dyn Iterator<Item = Pending> + Send> {
-    if is_stdin(path) {
+    pending_of(path.to_path_buf(), limits)
+}
+
+/// [`pending`], for a path of one's own.
+fn pending_of(path: PathBuf, limits: Limits) -> Box<dyn Iterator<Item = Pending> + Send> {
+    if is_stdin(&path) {
         return Box::new(read_stdin(limits).map(Pending::Ready));
     }
-    let unit = match Layout::of(path) {
-        Layout::Document => return Box::new(std::iter::once(Pending::File(path.to_path_buf()))),
-        Layout::Lines => match File::open(path) {
+    let unit = match Layout::of(&path) {
+        Layout::Document => return Box::new(std::iter::once(Pending::File(path))),
+        Layout::Lines => match File::open(&path) {
             Ok(file) => {
                 let lines = Lines::new(BufReader::new(file), path.display().to_string(), limits);
                 return Box::new(lines.map(Pending::Ready));
@@ -522,6 +551,40 @@ fn more_follows(reader: &mut impl BufRead, head: &mut Vec<u8>) -> io::Result<boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_name_is_read_as_path_extension_reads_it() {
+        let by_path = |name: &str| {
+            matches!(
+                Path::new(name).extension().and_then(|e| e.to_str()),
+                Some("json" | "jsonl" | "ndjson")
+            )
+        };
+        for name in [
+            "a.json",
+            ".json",
+            "..json",
+            "a.b.jsonl",
+            "x.ndjson",
+            "a.JSON",
+            "json",
+            "a.",
+            "..",
+            ".",
+            "a.json.bak",
+            "a..json",
+            ".a.json",
+            "a.jsonl~",
+            "foxapi-expect.json",
+            "",
+        ] {
+            assert_eq!(
+                is_response_name(std::ffi::OsStr::new(name)),
+                by_path(name),
+                "{name:?}"
+            );
+        }
+    }
 
     fn limits(max_bytes: usize) -> Limits {
         Limits {

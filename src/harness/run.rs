@@ -155,7 +155,10 @@ impl Run {
         let keep = |p: &Path| {
             self.include.as_ref().is_none_or(|g| g.is_match(p))
                 && !self.exclude.as_ref().is_some_and(|g| g.is_match(p))
-                && p.file_name().is_none_or(|n| n != MANIFEST)
+                // A path without the manifest's name in it is not one (a cheap look first).
+                && (memchr::memmem::find(p.as_os_str().as_encoded_bytes(), MANIFEST.as_bytes())
+                    .is_none()
+                    || p.file_name().is_none_or(|n| n != MANIFEST))
                 && (self.skip.is_empty() || place(p).is_none_or(|at| !self.skip.contains(&at)))
         };
         let mut found: Vec<(PathBuf, Found)> = Vec::new();
@@ -185,22 +188,15 @@ impl Run {
         });
         // Each response with what the manifests expect of it, in input order.
         let mut expectations = Expectations::default();
-        let mut units = found
-            .into_iter()
-            .flat_map(|(root, found)| {
-                let file = found.path.clone();
-                found
-                    .pending(limits)
-                    .map(move |p| (root.clone(), file.clone(), p))
-            })
-            .map(|(root, file, p)| {
-                let expected = if corpus::is_stdin(&file) {
-                    Expected::Valid
-                } else {
-                    expectations.of(&root, &file)
-                };
-                (expected, p)
-            });
+        let mut units = found.into_iter().flat_map(|(root, found)| {
+            // One answer for the file, whatever number of responses it holds.
+            let expected = if corpus::is_stdin(&found.path) {
+                Expected::Valid
+            } else {
+                expectations.of(&root, &found.path)
+            };
+            found.pending(limits).map(move |p| (expected.clone(), p))
+        });
 
         let mut summary = Summary::default();
         let mut hand_on = |outcome: Outcome, prepared: T| {
