@@ -334,7 +334,7 @@ impl<R: BufRead> Lines<R> {
             if available.is_empty() {
                 return Ok((total > 0).then_some(total));
             }
-            let (chunk, found_newline) = match available.iter().position(|&b| b == b'\n') {
+            let (chunk, found_newline) = match memchr::memchr(b'\n', available) {
                 Some(i) => (&available[..i], true),
                 None => (available, false),
             };
@@ -357,7 +357,10 @@ impl<R: BufRead> Iterator for Lines<R> {
         while !self.done {
             let mut buf = Vec::new();
             self.line += 1;
-            let source = format!("{}:{}", self.name, self.line);
+            let mut source = String::with_capacity(self.name.len() + 21);
+            source.push_str(&self.name);
+            source.push(':');
+            source.push_str(itoa::Buffer::new().format(self.line));
             match self.next_line(&mut buf) {
                 Ok(None) => self.done = true,
                 Ok(Some(size)) => {
