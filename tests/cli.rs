@@ -983,6 +983,52 @@ fn finding_3_errors_past_max_issues_are_counted_in_every_report() {
 }
 
 #[test]
+fn a_json_lines_file_without_a_response_reads_no_manifest() {
+    // A manifest is read for the responses it may govern: an empty JSON Lines file has none,
+    // so a broken manifest beside it is never read and not reported.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("empty.jsonl"), "\n\n").expect("write");
+    std::fs::write(dir.path().join("foxapi-expect.json"), "{not json").expect("manifest");
+    let output = run(&[
+        "validate",
+        "--format",
+        "json",
+        dir.path().to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(json_of(&output)["responses"], serde_json::json!([]));
+    // With a response beside it, the same manifest is read and found broken.
+    std::fs::copy(
+        "fixtures/valid/type/image.json",
+        dir.path().join("one.json"),
+    )
+    .expect("copy");
+    let output = run(&[
+        "validate",
+        "--format",
+        "json",
+        dir.path().to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    assert!(
+        report["responses"]
+            .as_array()
+            .expect("responses")
+            .iter()
+            .any(|r| r["source"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("foxapi-expect.json"))),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn negative_fixtures_pass_only_when_invalid_for_the_rule_their_manifest_states() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad");
