@@ -11,8 +11,9 @@ and every peer once with the exported contract schema. Then the small corpus as 
 file of LINES responses on one core and on all cores, the start-up of `validate FILE` against
 jsonschema-cli on one file, and peak memory at LINES and 3 x LINES responses in every format.
 Prints Markdown; BENCHMARKS.md records it. Medians of RUNS runs for foxapi-contract and the
-floor (start-up: 4 x RUNS), run in turns so that noise on the machine falls on all alike;
-one run for the peers (their start-up included).
+floor (start-up: 4 x RUNS), run in turns so that noise on the machine falls on all alike, and
+each ratio also as the median of the ratios within a round; one run for the peers (their
+start-up included).
 """
 import argparse
 import os
@@ -40,14 +41,25 @@ def wall(cmd, runs):
     return statistics.median(once(cmd) for _ in range(runs))
 
 
-def interleaved(cmds, runs):
-    """The median wall time of each of `cmds`, run in turn `runs` times over, so that a burst
-    of noise on the machine falls on all of them alike."""
+def rounds(cmds, runs):
+    """The wall times of each of `cmds`, run in turn `runs` times over (one round runs each
+    once), so that a burst of noise on the machine falls on all of them alike."""
     times = [[] for _ in cmds]
     for _ in range(runs):
         for i, cmd in enumerate(cmds):
             times[i].append(once(cmd))
-    return [statistics.median(t) for t in times]
+    return times
+
+
+def interleaved(cmds, runs):
+    """The median wall time of each of `cmds`, run in turns (`rounds`)."""
+    return [statistics.median(t) for t in rounds(cmds, runs)]
+
+
+def round_ratio(times, of, to):
+    """The median over rounds of run `of`'s time over run `to`'s in the same round: a ratio
+    that a slow stretch of the machine moves less than the ratio of the medians."""
+    return statistics.median(a / b for a, b in zip(times[of], times[to]))
 
 
 def peak_mib(cmd):
@@ -132,9 +144,11 @@ def main():
         ]
         # foxapi-contract and the floor in turns (medians of RUNS); the peers once each.
         ours_rows = [r for r in rows if r[2] > 1]
+        per_round = {}
         for k, d in corpora.items():
-            for (name, _, _), t in zip(ours_rows, interleaved([cmd(d) for _, cmd, _ in ours_rows], args.runs)):
-                results.setdefault(name, {})[k] = t
+            per_round[k] = rounds([cmd(d) for _, cmd, _ in ours_rows], args.runs)
+            for (name, _, _), t in zip(ours_rows, per_round[k]):
+                results.setdefault(name, {})[k] = statistics.median(t)
         for name, cmd, runs in rows:
             if runs == 1:
                 results[name] = {k: wall(cmd(d), 1) for k, d in corpora.items()}
@@ -150,16 +164,25 @@ def main():
         every = results[rows[4][0]]
         print(f"- all cores / one core: small {every['small'] / one['small']:.2f}, "
               f"large {every['large'] / one['large']:.2f}")
+        print("\nThe same ratios taken in each round (a run and the floor one after the other), "
+              "median over the rounds:\n")
+        for i, (name, _, _) in enumerate(ours_rows[1:4], start=1):
+            print(f"- {name} / floor: small {round_ratio(per_round['small'], i, 0):.2f}x, "
+                  f"large {round_ratio(per_round['large'], i, 0):.2f}x")
+        print(f"- all cores / one core: small {round_ratio(per_round['small'], 4, 1):.2f}, "
+              f"large {round_ratio(per_round['large'], 4, 1):.2f}")
 
         print(f"\n## {args.lines:,} small responses as one JSON Lines file "
               f"({lines.stat().st_size:,} bytes)\n")
-        t1, tn = interleaved([ONE_CORE + ours + ["--jobs", "1", "--format", "json", str(lines)],
-                              ours + ["--format", "json", str(lines)]], args.runs)
+        both = rounds([ONE_CORE + ours + ["--jobs", "1", "--format", "json", str(lines)],
+                       ours + ["--format", "json", str(lines)]], args.runs)
+        t1, tn = (statistics.median(t) for t in both)
         print("| run | wall |")
         print("|---|---:|")
         print(f"| one core (`--jobs 1`) | {t1:.3f} s |")
         print(f"| all cores ({os.cpu_count()}) | {tn:.3f} s |")
-        print(f"\n- all cores / one core: {tn / t1:.2f}")
+        print(f"\n- all cores / one core: {tn / t1:.2f} (median of the rounds' ratios: "
+              f"{round_ratio(both, 1, 0):.2f})")
 
         print(f"\n## Start-up: one small file, medians of {4 * args.runs}\n")
         valid = HERE.parent / "fixtures/valid/type/image.json"
