@@ -1026,6 +1026,7 @@ mod record_and_replay {
         );
         let files = files_under(dir.path());
         assert!(!files.is_empty(), "the exchange was recorded");
+        let mut requests = 0;
         for file in &files {
             let text =
                 String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
@@ -1037,6 +1038,7 @@ mod record_and_replay {
                 );
             }
             if text.contains("\"request\"") {
+                requests += 1;
                 let cassette: Value = serde_json::from_str(&text).expect("a cassette");
                 let kept = &cassette["request"]["body"]["json"];
                 assert_eq!(kept["api_key"], "REDACTED", "{kept}");
@@ -1044,6 +1046,7 @@ mod record_and_replay {
                 assert_eq!(kept["model"], "lipsync-2");
             }
         }
+        assert!(requests > 0, "a cassette kept the request: {files:?}");
         for secret in IN_BODY {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
@@ -1590,7 +1593,10 @@ mod faults {
         });
         assert!(warned, "the dropped connection is said: {events:?}");
         let mut rest = Vec::new();
-        let _ = stalled.read_to_end(&mut rest).await;
+        // Bounded, so that a connection left open fails the test rather than hanging it.
+        let _ = tokio::time::timeout(Duration::from_secs(60), stalled.read_to_end(&mut rest))
+            .await
+            .expect("the stalled connection was closed");
         assert!(
             !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
             "the stalled request was never answered as if whole"
@@ -1613,7 +1619,10 @@ mod faults {
         let mut answer = Vec::new();
         let mut chunk = [0u8; 4096];
         while !String::from_utf8_lossy(&answer).contains("request_timeout") {
-            let n = stalled.read(&mut chunk).await.expect("read");
+            let n = tokio::time::timeout(Duration::from_secs(60), stalled.read(&mut chunk))
+                .await
+                .expect("an answer came")
+                .expect("read");
             assert!(
                 n > 0,
                 "closed without an answer: {:?}",
@@ -1692,7 +1701,9 @@ mod faults {
         .await;
         let mut stalled = stall(&proxy, b"GET /v1/tasks/x HTTP/1.1\r\nHost: p\r\n").await;
         let mut rest = Vec::new();
-        let _ = stalled.read_to_end(&mut rest).await;
+        let _ = tokio::time::timeout(Duration::from_secs(60), stalled.read_to_end(&mut rest))
+            .await
+            .expect("the stalled connection was closed");
         assert!(
             !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
             "{}",
