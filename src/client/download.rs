@@ -182,36 +182,16 @@ fn temporary_for(target: &Path, dir: &Path) -> Result<tempfile::NamedTempFile, C
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".part");
-    // A result is an ordinary file (the umask applies), not a private temporary one.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    builder
-        .tempfile_in(dir)
-        .map_err(io(dir, "create a temporary file in"))
+    crate::atomic::temporary(dir, &name).map_err(io(dir, "create a temporary file in"))
 }
 
 /// Renames a synced temporary file to its final name, then syncs the directory (best effort).
-fn persist(
-    temporary: tempfile::NamedTempFile,
-    target: &Path,
-    dir: &Path,
-) -> Result<(), ClientError> {
-    temporary.persist(target).map_err(|e| ClientError::Io {
+fn persist(temporary: tempfile::NamedTempFile, target: &Path) -> Result<(), ClientError> {
+    crate::atomic::rename_into(temporary, target, true).map_err(|e| ClientError::Io {
         path: target.to_path_buf(),
         action: "rename into",
         source: e.error,
-    })?;
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        // Makes the rename durable; a file system that cannot sync a directory is no error.
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    })
 }
 
 /// Writes `value` as pretty JSON to `target`, atomically.
@@ -225,7 +205,7 @@ pub(super) fn write_json(value: &Value, target: &Path, dir: &Path) -> Result<(),
     let mut temporary = temporary_for(target, dir)?;
     std::io::Write::write_all(&mut temporary, text.as_bytes()).map_err(io(target, "write"))?;
     temporary.as_file().sync_all().map_err(io(target, "sync"))?;
-    persist(temporary, target, dir)
+    persist(temporary, target)
 }
 
 impl Client {
@@ -592,7 +572,7 @@ impl Client {
             // The record first: a file without it is whole to every later run.
             UnverifiedRecord::of(response.headers()).write(target, dir)?;
         }
-        persist(temporary, target, dir)?;
+        persist(temporary, target)?;
         if !whole {
             return Ok(Saved::Unverified(size));
         }

@@ -1,31 +1,19 @@
-//! Files written whole or not at all: a temporary file beside the target (a dot file, which
-//! replay ignores), synced, then renamed into place. Cassettes are never renamed over one
-//! already there, so two proxies recording into one directory each take their own names.
+//! The proxy's files, written whole or not at all ([`crate::atomic`]: a temporary dot file
+//! beside the target, which replay ignores, synced, renamed into place). Cassettes are never
+//! renamed over one already there, so two proxies recording into one directory each take
+//! their own names.
 
+use crate::atomic::rename_into;
+pub(crate) use crate::atomic::temporary;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
-/// A temporary file in `dir` for `name`, `.{name}.XXXXXX.part`.
-pub(crate) fn temporary(dir: &Path, name: &str) -> io::Result<NamedTempFile> {
-    let mut builder = tempfile::Builder::new();
-    let prefix = format!(".{name}.");
-    builder.prefix(&prefix).suffix(".part");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    builder.tempfile_in(dir)
-}
-
-/// Puts a written temporary file at `target`: replacing what is there, or (`replace` false)
-/// failing with [`io::ErrorKind::AlreadyExists`] when the name is taken.
+/// Puts a written temporary file at `target`, synced: replacing what is there, or (`replace`
+/// false) failing with [`io::ErrorKind::AlreadyExists`] when the name is taken.
 pub(crate) fn persist(file: NamedTempFile, target: &Path, replace: bool) -> io::Result<()> {
     file.as_file().sync_all()?;
-    if replace {
-        file.persist(target).map_err(|e| e.error)?;
-    } else {
-        file.persist_noclobber(target).map_err(|e| e.error)?;
-    }
-    Ok(())
+    rename_into(file, target, replace).map_err(|e| e.error)
 }
 
 /// Writes `bytes` to `dir/name` atomically, replacing what is there.
@@ -55,8 +43,8 @@ pub(crate) fn numbered(
             number += 1;
             continue;
         }
-        match file.persist_noclobber(&target) {
-            Ok(_) => return Ok((number, target)),
+        match rename_into(file, &target, false) {
+            Ok(()) => return Ok((number, target)),
             Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
                 file = e.file;
                 number += 1;
