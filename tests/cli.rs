@@ -1118,11 +1118,16 @@ fn a_report_is_written_through_a_link_and_into_a_fifo_never_replacing_them() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success());
-    // A reader on the FIFO, as a CI step piping a report elsewhere would be.
-    let reader = {
+    // A reader on the FIFO, as a CI step piping a report elsewhere would be. It answers
+    // through a channel: were the FIFO replaced, its open would never return, and the test
+    // fails at the timeout below rather than hanging.
+    let (piped_tx, piped_rx) = std::sync::mpsc::channel();
+    {
         let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the FIFO"))
-    };
+        std::thread::spawn(move || {
+            let _ = piped_tx.send(std::fs::read_to_string(fifo).expect("read the FIFO"));
+        });
+    }
     let output = run(&[
         "validate",
         "fixtures/valid/type/image.json",
@@ -1137,7 +1142,9 @@ fn a_report_is_written_through_a_link_and_into_a_fifo_never_replacing_them() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let piped = reader.join().expect("the reader ends");
+    let piped = piped_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the report came through the FIFO");
     let report: Value = serde_json::from_str(&piped).expect("a whole JSON report through the FIFO");
     assert_eq!(report["summary"]["checked"], 1);
     let meta = std::fs::symlink_metadata(&fifo).expect("still there");
