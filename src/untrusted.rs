@@ -18,15 +18,18 @@ pub fn is_unsafe(c: char) -> bool {
         || matches!(n, 0x200E | 0x200F | 0x2028 | 0x2029 | 0x202A..=0x202E | 0x2066..=0x2069)
 }
 
+/// Whether `text` is printable ASCII alone (space to `~`): one scan without a branch per byte,
+/// so that it runs on whole vectors.
+pub(crate) fn is_printable_ascii(text: &str) -> bool {
+    text.bytes()
+        .fold(true, |printable, b| printable & (b' '..=b'~').contains(&b))
+}
+
 /// `text` with every unsafe character ([`is_unsafe`]) written as `\u{XX}`; text without one
 /// is returned as it is, without copying.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    // Printable ASCII (space to `~`) is safe, and most text is nothing else: one byte scan,
-    // without a branch per byte so that it runs on whole vectors.
-    let ascii = text
-        .bytes()
-        .fold(true, |printable, b| printable & (b' '..=b'~').contains(&b));
-    if ascii || !text.chars().any(is_unsafe) {
+    // Printable ASCII is safe, and most text is nothing else.
+    if is_printable_ascii(text) || !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -174,7 +174,7 @@ pub fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<Found> {
             stack.push(entries);
             continue;
         }
-        if !path.file_name().is_some_and(is_response_name) || !keep(&path) {
+        if !is_response_file(&path) || !keep(&path) {
             continue;
         }
         let target = match kind {
@@ -251,10 +251,20 @@ fn read_capped(
     limit: usize,
     size_hint: usize,
 ) -> io::Result<Result<Vec<u8>, Unreadable>> {
-    let mut bytes = Vec::with_capacity(size_hint.min(limit).saturating_add(1));
-    reader
-        .take((limit as u64).saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    read_capped_into(Vec::new(), reader, limit, size_hint)
+}
+
+/// [`read_capped`], after the `bytes` already read: the whole at most `limit + 1` bytes.
+fn read_capped_into(
+    mut bytes: Vec<u8>,
+    reader: impl Read,
+    limit: usize,
+    size_hint: usize,
+) -> io::Result<Result<Vec<u8>, Unreadable>> {
+    let whole = size_hint.min(limit).saturating_add(1);
+    bytes.reserve(whole.saturating_sub(bytes.len()));
+    let rest = limit.saturating_add(1).saturating_sub(bytes.len());
+    reader.take(rest as u64).read_to_end(&mut bytes)?;
     if bytes.len() > limit {
         return Ok(Err(Unreadable::TooLarge {
             limit,
@@ -286,18 +296,8 @@ pub fn read_document(path: &Path, limits: Limits) -> Unit {
         if size > limit as u64 {
             return Ok(Err(Unreadable::TooLarge { limit, found: size }));
         }
-        // Read the rest, never more than one byte past the limit (the file may grow).
-        let whole = (size as usize).min(limit).saturating_add(1);
-        bytes.reserve(whole.saturating_sub(bytes.len()));
-        let rest = limit.saturating_add(1).saturating_sub(bytes.len());
-        file.take(rest as u64).read_to_end(&mut bytes)?;
-        if bytes.len() > limit {
-            return Ok(Err(Unreadable::TooLarge {
-                limit,
-                found: bytes.len() as u64,
-            }));
-        }
-        Ok(Ok(bytes))
+        // The rest, never more than one byte past the limit (the file may grow).
+        read_capped_into(bytes, file, limit, size as usize)
     })()
     .unwrap_or_else(|e: io::Error| Err(Unreadable::Io(e.to_string())));
     Unit { source, bytes }
@@ -417,8 +417,8 @@ impl Pending {
     }
 }
 
-/// Whether `path` names standard input: `-` (or `-/`, which is the same path). Asked of every
-/// response of a run, so its first byte is looked at before its components are compared.
+/// Whether `path` names standard input: `-` (or `-/`, which is the same path). Asked twice of
+/// every file of a run, so its first byte is looked at before its components are compared.
 pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str().as_encoded_bytes().first() == Some(&b'-') && path == Path::new("-")
 }

@@ -125,7 +125,7 @@ pub(super) fn render(outcome: &Outcome) -> io::Result<Vec<u8>> {
     ] {
         if count != 0 {
             json.extend_from_slice(key);
-            json.extend_from_slice(count.to_string().as_bytes());
+            json.extend_from_slice(itoa::Buffer::new().format(count).as_bytes());
         }
     }
     if let Some(unexpected) = response.unexpected {

@@ -170,9 +170,7 @@ impl<'a> Case<'a> {
 /// Whether quick-junit keeps `text` as it is: no control character but the line break, so
 /// neither its ANSI escape parser nor its filter of control characters changes it.
 fn plain(text: &str) -> bool {
-    text.bytes()
-        .all(|b| (b' '..=b'~').contains(&b) || b == b'\n')
-        || !text.chars().any(|c| c.is_control() && c != '\n')
+    crate::untrusted::is_printable_ascii(text) || !text.chars().any(|c| c.is_control() && c != '\n')
 }
 
 /// `text` escaped as quick-xml escapes attribute values and text: `<`, `>`, `&`, `'`, `"`.
