@@ -986,7 +986,9 @@ mod record_and_replay {
             vec![Step::json(
                 400,
                 json!({
-                    "error": {"message": "invalid api_key sk-INBODY88888888", "type": "invalid_request_error"},
+                    // The answer's own secret is echoed in its message too: only taking the
+                    // secrets the answer holds out of its text keeps it from the files.
+                    "error": {"message": "invalid api_key sk-INBODY88888888, fresh at-RESPONSE-99999999", "type": "invalid_request_error"},
                     "access_token": "at-RESPONSE-99999999"
                 })
                 .to_string(),

@@ -192,9 +192,15 @@ mod tests {
     }
 
     /// The report `format` writes of the outcomes, each through `add`.
-    fn written(format: Format, colour: bool, add: impl Fn(&mut Sink, &Outcome)) -> Vec<u8> {
+    fn written(
+        format: Format,
+        colour: bool,
+        verbose: bool,
+        add: impl Fn(&mut Sink, &Outcome),
+    ) -> Vec<u8> {
         let out = Written::default();
-        let mut sink = Sink::open(format, Box::new(out.clone()), colour, true).expect("in memory");
+        let mut sink =
+            Sink::open(format, Box::new(out.clone()), colour, verbose).expect("in memory");
         for outcome in outcomes() {
             add(&mut sink, &outcome);
         }
@@ -212,9 +218,9 @@ mod tests {
     #[test]
     fn a_response_rendered_apart_is_written_as_the_sink_writes_it() {
         for format in [Format::Human, Format::Json, Format::Junit] {
-            for colour in [false, true] {
+            for (colour, verbose) in [(false, false), (false, true), (true, true)] {
                 // Each format's own writer, as it was before rendering moved apart.
-                let direct = written(format, colour, |sink, o| {
+                let direct = written(format, colour, verbose, |sink, o| {
                     match sink {
                         Sink::Human(s) => s.response(o),
                         Sink::Json(s) => s.response(o),
@@ -222,7 +228,7 @@ mod tests {
                     }
                     .expect("in memory")
                 });
-                let rendered = written(format, colour, |sink, o| {
+                let rendered = written(format, colour, verbose, |sink, o| {
                     let renderer = sink.renderer();
                     sink.write(renderer.render(o)).expect("in memory")
                 });
@@ -230,8 +236,45 @@ mod tests {
                 assert_eq!(
                     String::from_utf8_lossy(&direct),
                     String::from_utf8_lossy(&rendered),
-                    "{format:?}, colour {colour}"
+                    "{format:?}, colour {colour}, verbose {verbose}"
                 );
+                // Both go through the same renderer: hold what they wrote to what each
+                // response is, read back independently.
+                let outcomes = outcomes();
+                match format {
+                    Format::Json => {
+                        let report: serde_json::Value =
+                            serde_json::from_slice(&rendered).expect("a JSON report");
+                        let listed = report["responses"].as_array().expect("responses");
+                        assert_eq!(listed.len(), outcomes.len());
+                        for (shown, outcome) in listed.iter().zip(&outcomes) {
+                            let expected = serde_json::to_value(json::JsonResponse::from(outcome))
+                                .expect("serialises");
+                            assert_eq!(shown, &expected);
+                        }
+                    }
+                    Format::Junit => {
+                        let xml = String::from_utf8(rendered).expect("UTF-8");
+                        let document = roxmltree::Document::parse(&xml).expect("well-formed XML");
+                        let cases: Vec<_> = document
+                            .descendants()
+                            .filter(|n| n.has_tag_name("testcase"))
+                            .collect();
+                        assert_eq!(cases.len(), outcomes.len());
+                        for (case, outcome) in cases.iter().zip(&outcomes) {
+                            assert_eq!(case.attribute("name"), Some(outcome.source.as_str()));
+                            let failed = case.children().any(|c| c.has_tag_name("failure"));
+                            assert_eq!(failed, !outcome.as_expected(), "{}", outcome.source);
+                        }
+                    }
+                    Format::Human => {
+                        let text = String::from_utf8_lossy(&rendered);
+                        for outcome in &outcomes {
+                            assert!(text.contains(&outcome.source), "{text}");
+                        }
+                        assert_eq!(text.contains('\u{1b}'), colour, "{text}");
+                    }
+                }
             }
         }
     }
