@@ -120,57 +120,62 @@ def main():
         sizes = {k: size_of(v) for k, v in corpora.items()}
         print(f"| bytes | {sizes['small']:,} | {sizes['large']:,} |")
         results = {}
-        rows = [
+        # foxapi-contract and the floor, run in turns (medians of RUNS), in this order: the
+        # positions below name them.
+        FLOOR, JSON_ONE, ALL_CORES = 0, 1, 4
+        timed = [
             ("parse floor (read + serde_json to a Value, system allocator), one core",
-             lambda d: ONE_CORE + [args.floor, str(d)], args.runs),
+             lambda d: ONE_CORE + [args.floor, str(d)]),
             ("`validate --format json --jobs 1`, one core",
-             lambda d: ONE_CORE + ours + ["--jobs", "1", "--format", "json", str(d)], args.runs),
+             lambda d: ONE_CORE + ours + ["--jobs", "1", "--format", "json", str(d)]),
             ("`validate --format junit --jobs 1`, one core",
-             lambda d: ONE_CORE + ours + ["--jobs", "1", "--format", "junit", str(d)], args.runs),
+             lambda d: ONE_CORE + ours + ["--jobs", "1", "--format", "junit", str(d)]),
             ("`validate --format human --jobs 1`, one core",
-             lambda d: ONE_CORE + ours + ["--jobs", "1", "--format", "human", str(d)], args.runs),
+             lambda d: ONE_CORE + ours + ["--jobs", "1", "--format", "human", str(d)]),
             ("`validate --format json`, all cores",
-             lambda d: ours + ["--format", "json", str(d)], args.runs),
+             lambda d: ours + ["--format", "json", str(d)]),
+        ]
+        # The peers, once each.
+        peers = [
             ("ajv-cli 5 + ajv-formats 3, exported schema",
              lambda d: [str(ajv), "validate", "--spec=draft2020", "-c", "ajv-formats",
-                        "--strict=false", "--errors=no", "-s", str(schema), "-d", f"{d}/*.json"], 1),
+                        "--strict=false", "--errors=no", "-s", str(schema), "-d", f"{d}/*.json"]),
             ("jsonschema-cli (Rust), exported schema",
              lambda d: [str(jsonschema_cli), "validate", str(schema), "--assert-format",
                         "--errors-only", "-i"]
-             + sorted(str(p) for p in d.iterdir()), 1),
+             + sorted(str(p) for p in d.iterdir())),
             ("check-jsonschema, exported schema",
              lambda d: [str(check_jsonschema), "--schemafile", str(schema)]
-             + sorted(str(p) for p in d.iterdir()), 1),
+             + sorted(str(p) for p in d.iterdir())),
         ]
-        # foxapi-contract and the floor in turns (medians of RUNS); the peers once each.
-        ours_rows = [r for r in rows if r[2] > 1]
         per_round = {}
         for k, d in corpora.items():
-            per_round[k] = rounds([cmd(d) for _, cmd, _ in ours_rows], args.runs)
-            for (name, _, _), t in zip(ours_rows, per_round[k]):
+            per_round[k] = rounds([cmd(d) for _, cmd in timed], args.runs)
+            for (name, _), t in zip(timed, per_round[k]):
                 results.setdefault(name, {})[k] = statistics.median(t)
-        for name, cmd, runs in rows:
-            if runs == 1:
-                results[name] = {k: wall(cmd(d), 1) for k, d in corpora.items()}
+        for name, cmd in peers:
+            results[name] = {k: wall(cmd(d), 1) for k, d in corpora.items()}
+        for name, _ in timed + peers:
             t = results[name]
             print(f"| {name} | {t['small']:.3f} s | {t['large']:.3f} s |")
-        floor = results[rows[0][0]]
+        floor = results[timed[FLOOR][0]]
         print()
-        for name, _, _ in rows[1:5]:
+        for name, _ in timed[JSON_ONE:ALL_CORES + 1]:
             t = results[name]
             print(f"- {name} / floor: small {t['small'] / floor['small']:.2f}x, "
                   f"large {t['large'] / floor['large']:.2f}x")
-        one = results[rows[1][0]]
-        every = results[rows[4][0]]
+        one = results[timed[JSON_ONE][0]]
+        every = results[timed[ALL_CORES][0]]
         print(f"- all cores / one core: small {every['small'] / one['small']:.2f}, "
               f"large {every['large'] / one['large']:.2f}")
         print("\nThe same ratios taken in each round (a run and the floor one after the other), "
               "median over the rounds:\n")
-        for i, (name, _, _) in enumerate(ours_rows[1:4], start=1):
-            print(f"- {name} / floor: small {round_ratio(per_round['small'], i, 0):.2f}x, "
-                  f"large {round_ratio(per_round['large'], i, 0):.2f}x")
-        print(f"- all cores / one core: small {round_ratio(per_round['small'], 4, 1):.2f}, "
-              f"large {round_ratio(per_round['large'], 4, 1):.2f}")
+        for i in range(JSON_ONE, ALL_CORES):
+            print(f"- {timed[i][0]} / floor: small {round_ratio(per_round['small'], i, FLOOR):.2f}x, "
+                  f"large {round_ratio(per_round['large'], i, FLOOR):.2f}x")
+        print(f"- all cores / one core: "
+              f"small {round_ratio(per_round['small'], ALL_CORES, JSON_ONE):.2f}, "
+              f"large {round_ratio(per_round['large'], ALL_CORES, JSON_ONE):.2f}")
 
         print(f"\n## {args.lines:,} small responses as one JSON Lines file "
               f"({lines.stat().st_size:,} bytes)\n")
@@ -200,12 +205,15 @@ def main():
             a, b = medians[2 * i] * 1000, medians[2 * i + 1] * 1000
             print(f"| {name} | {a:.1f} ms | {b:.1f} ms |")
 
-        print(f"\n## Peak memory (JSON Lines, all cores)\n")
+        print(f"\n## Peak memory (JSON Lines)\n")
         print(f"| report | {args.lines:,} responses | {3 * args.lines:,} responses |")
         print("|---|---:|---:|")
         for fmt in ["json", "junit", "human"]:
             a, b = (peak_mib(ours + ["--format", fmt, str(f)]) for f in (lines, lines3))
-            print(f"| `--format {fmt}` | {a:.1f} MiB | {b:.1f} MiB |")
+            print(f"| `--format {fmt}`, all cores | {a:.1f} MiB | {b:.1f} MiB |")
+        a, b = (peak_mib(ONE_CORE + ours + ["--jobs", "1", "--format", "json", str(f)])
+                for f in (lines, lines3))
+        print(f"| `--format json --jobs 1`, one core | {a:.1f} MiB | {b:.1f} MiB |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
