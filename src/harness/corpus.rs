@@ -285,7 +285,7 @@ pub fn read_document(path: &Path, limits: Limits) -> Unit {
     let source = path.display().to_string();
     let limit = limits.max_bytes;
     let bytes = (|| {
-        let mut file = File::open(path)?;
+        let mut file = super::opening::open(path)?;
         let first = FIRST_READ.min(limit.saturating_add(1));
         let mut bytes = Vec::with_capacity(first);
         (&mut file).take(first as u64).read_to_end(&mut bytes)?;

@@ -13,6 +13,7 @@ pub mod corpus;
 pub mod coverage;
 pub mod drift;
 pub mod expect;
+mod opening;
 pub mod report;
 mod run;
 
