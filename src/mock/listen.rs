@@ -1,10 +1,19 @@
-//! Accepting connections and serving each over HTTP/1.1 with a header-read timeout: what the
-//! mock and the proxy share.
+//! Binding, accepting connections and serving each over HTTP/1.1 with a header-read timeout:
+//! what the mock and the proxy share.
 
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
+
+/// A listener bound to `addr`, and the address it got (the port the system chose, when
+/// `addr` asks for port 0).
+pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    Ok((listener, bound))
+}
 
 /// The next connection of `listener`, or `None` once `stopped` (or its sender is dropped). A
 /// failed accept (out of file descriptors and the like) is logged as `who`'s and retried a

@@ -96,16 +96,13 @@ impl MockServer {
             });
         }
         config.scenario.check("(given in code)")?;
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| MockError::Bind {
-                addr: config.addr,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| MockError::Bind {
-            addr: config.addr,
-            source,
-        })?;
+        let (listener, addr) =
+            super::listen::bind(config.addr)
+                .await
+                .map_err(|source| MockError::Bind {
+                    addr: config.addr,
+                    source,
+                })?;
         let base_url = format!("http://{addr}");
         let base = Url::parse(&base_url).map_err(|e| MockError::Bind {
             addr,

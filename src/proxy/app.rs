@@ -3,10 +3,11 @@
 //! unchanged (or a 502 naming the violation, with `fail_on_violation`).
 
 use super::cassette::{scrub, Seen};
-use super::credentials::{merge, secrets_in_body, secrets_of};
+use super::credentials::{merge, secrets_in, secrets_of};
 use super::events::{shown, Journal};
 use super::forward::{self, end_to_end, Forwarder, Held};
 use super::inspect::{inspect, Check, Route};
+use super::payload::Payload;
 use super::record::Recorder;
 use super::refusal;
 use super::replay::{Replay, Replayed};
@@ -16,7 +17,7 @@ use crate::Contract;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -86,15 +87,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let label = shown(&scrub(&format!("{method} {path}"), &keys));
     if let Some(replay) = &shared.replay {
         if path.starts_with(FILES_ROUTE) {
-            return match replay.file(&path) {
-                Some(Replayed {
-                    headers,
-                    body: Ok(body),
-                    ..
-                }) => send(StatusCode::OK, headers, Body::from(body)),
-                Some(Replayed { body: Err(why), .. }) => shared.body_missed(&label, replay, &why),
-                None => shared.missed(&label, replay),
-            };
+            return shared.replayed(&label, replay, replay.file(&path), |_, headers, body| {
+                send(StatusCode::OK, headers, Body::from(body))
+            });
         }
     }
     let too_large = parts
@@ -112,45 +107,32 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             return refusal::body_timeout(&label, shared.request_body_timeout)
         }
         Err(BodyRefused::TooLarge) => return refusal::too_large(&label, shared.max_bytes),
-        Err(BodyRefused::Failed(e)) => {
-            return crate::mock::answer::Answer::error(
-                StatusCode::BAD_REQUEST,
-                crate::ErrorType::InvalidRequestError,
-                format!(
-                    "foxapi-contract proxy: {label}: expected a readable request body, found {}",
-                    shown(&e)
-                ),
-            )
-            .into_response()
-        }
+        Err(BodyRefused::Failed(e)) => return refusal::unreadable_body(&label, &e),
     };
+    let request = Payload::read(&request_body);
     // A key sent in the body (`{"api_key": ...}`) is taken out wherever it echoes, as a
     // header's is.
-    merge(&mut keys, secrets_in_body(&request_body));
+    if let Some(value) = request.value() {
+        merge(&mut keys, secrets_in(value));
+    }
     let route = Route::of(&method, &path);
     let exchange = Exchange {
         method: &method,
         path: &path,
         query: query.as_deref(),
         headers: &parts.headers,
-        body: &request_body,
+        body: &request,
         keys: &keys,
         route,
         label: &label,
     };
     if let Some(replay) = &shared.replay {
-        match replay.answer(&method, &path, &shared.base_url) {
-            Some(Replayed {
-                status,
-                headers,
-                body: Ok(body),
-            }) => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-                shared.held(&exchange, status, headers, Bytes::from(body))
-            }
-            Some(Replayed { body: Err(why), .. }) => shared.body_missed(&label, replay, &why),
-            None => shared.missed(&label, replay),
-        }
+        let found = replay.answer(&method, &path, &shared.base_url);
+        shared.replayed(&label, replay, found, |status, headers, body| {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let check = Check::of(&method, route, status.as_u16());
+            shared.held(&exchange, check, status, headers, Bytes::from(body))
+        })
     } else if let Some(upstream) = &shared.upstream {
         match shared
             .forward(upstream, &exchange, request_body.clone())
@@ -173,7 +155,8 @@ struct Exchange<'a> {
     path: &'a str,
     query: Option<&'a str>,
     headers: &'a HeaderMap,
-    body: &'a Bytes,
+    /// The request body, read once.
+    body: &'a Payload<'a>,
     keys: &'a [ApiKey],
     route: Route<'a>,
     /// `METHOD /path`, as messages show it.
@@ -181,29 +164,36 @@ struct Exchange<'a> {
 }
 
 impl Shared {
-    /// A request replay holds no answer for: reported, and a 404 `not_recorded`.
-    fn missed(&self, label: &str, replay: &Replay) -> Response {
-        self.journal.not_recorded(
-            label,
-            &format!(
-                "expected a request recorded in {}, found none recorded for it (answered 404)",
-                replay.shown_dir
+    /// The response to a request replay `found` an answer for: `answer` made of its status,
+    /// headers and body; or, when replay holds none (or not its body), that reported and the
+    /// `not_recorded` answer ([`refusal::not_recorded`]).
+    fn replayed(
+        &self,
+        label: &str,
+        replay: &Replay,
+        found: Option<Replayed>,
+        answer: impl FnOnce(u16, HeaderMap, Vec<u8>) -> Response,
+    ) -> Response {
+        let why = match found {
+            Some(Replayed {
+                status,
+                headers,
+                body: Ok(body),
+            }) => return answer(status, headers, body),
+            Some(Replayed { body: Err(why), .. }) => Some(why),
+            None => None,
+        };
+        let dir = &replay.shown_dir;
+        let reason = match &why {
+            None => format!(
+                "expected a request recorded in {dir}, found none recorded for it (answered 404)"
             ),
-        );
-        refusal::not_recorded(label, &replay.shown_dir)
-    }
-
-    /// A request replay holds the answer to but not its body: reported, and a 502
-    /// `not_recorded` that says why.
-    fn body_missed(&self, label: &str, replay: &Replay, why: &str) -> Response {
-        self.journal.not_recorded(
-            label,
-            &format!(
-                "expected the recording in {} to hold the answer's body, found {why} (answered 502)",
-                replay.shown_dir
+            Some(why) => format!(
+                "expected the recording in {dir} to hold the answer's body, found {why} (answered 502)"
             ),
-        );
-        refusal::body_not_recorded(label, &replay.shown_dir, why)
+        };
+        self.journal.not_recorded(label, &reason);
+        refusal::not_recorded(label, dir, why.as_deref())
     }
 
     /// Forwards the exchange and handles the upstream's answer; `Err` is why the upstream
@@ -235,7 +225,7 @@ impl Shared {
             return Ok(passed_on(status, headers, body));
         }
         match upstream.hold(&mut response, self.max_bytes).await? {
-            Held::Whole(bytes) => Ok(self.held(exchange, status, headers, bytes)),
+            Held::Whole(bytes) => Ok(self.held(exchange, check, status, headers, bytes)),
             Held::Prefix(prefix) => {
                 self.journal.warn(
                     exchange.label,
@@ -258,30 +248,37 @@ impl Shared {
         }
     }
 
-    /// An answer read whole: held to the contract, recorded, and sent on (or, with
-    /// `fail_on_violation`, replaced by a 502 naming the violation).
+    /// An answer read whole: held to the contract (`check`, what its status makes it),
+    /// recorded, and sent on (or, with `fail_on_violation`, replaced by a 502 naming the
+    /// violation). Its body is read as JSON once, here, for all of that.
     fn held(
         &self,
         exchange: &Exchange<'_>,
+        check: Check,
         status: StatusCode,
         headers: HeaderMap,
         bytes: Bytes,
     ) -> Response {
-        // A secret the answer holds in a member named as one (a fresh `access_token`) is
-        // quoted in no report and kept in no file either.
-        let mut keys = exchange.keys.to_vec();
-        merge(&mut keys, secrets_in_body(&bytes));
-        let exchange = &Exchange {
-            keys: &keys,
-            ..*exchange
+        let violation = {
+            let answer = Payload::read(&bytes);
+            // A secret the answer holds in a member named as one (a fresh `access_token`) is
+            // quoted in no report and kept in no file either.
+            let mut keys = exchange.keys.to_vec();
+            if let Some(value) = answer.value() {
+                merge(&mut keys, secrets_in(value));
+            }
+            let exchange = &Exchange {
+                keys: &keys,
+                ..*exchange
+            };
+            let violation = inspect(&self.contract, check, &answer, exchange.keys, self.strict)
+                .and_then(|report| {
+                    let label = format!("{} -> {}", exchange.label, status.as_u16());
+                    self.journal.checked(&label, status.as_u16(), report)
+                });
+            self.record(exchange, status, &headers, Some(&answer));
+            violation
         };
-        let check = Check::of(exchange.method, exchange.route, status.as_u16());
-        let violation = inspect(&self.contract, check, &bytes, exchange.keys, self.strict)
-            .and_then(|report| {
-                let label = format!("{} -> {}", exchange.label, status.as_u16());
-                self.journal.checked(&label, status.as_u16(), report)
-            });
-        self.record(exchange, status, &headers, Some(&bytes));
         match violation {
             Some(violation) if self.fail_on_violation => refusal::violation(&violation),
             _ => passed_on(status, headers, Body::from(bytes)),
@@ -294,7 +291,7 @@ impl Shared {
         exchange: &Exchange<'_>,
         status: StatusCode,
         headers: &HeaderMap,
-        body: Option<&[u8]>,
+        body: Option<&Payload<'_>>,
     ) {
         let Some(recorder) = &self.recorder else {
             return;

@@ -6,6 +6,7 @@
 //! (`api_key`, `token`, `password`, ...) are masked, and the secrets of signed URLs (in the
 //! path, the query, header values and bodies) are masked ([`crate::redact`]).
 
+use super::payload::Payload;
 use crate::redact::{mask_urls, REDACTED};
 use crate::secret::ApiKey;
 use crate::untrusted::printable;
@@ -108,18 +109,21 @@ pub enum CassetteBody {
 }
 
 impl CassetteBody {
-    /// The body of `bytes` with its secrets removed; `None` means it was not held.
-    fn of(bytes: Option<&[u8]>, keys: &[ApiKey]) -> CassetteBody {
-        let Some(bytes) = bytes else {
+    /// The body held with its secrets removed, from its one reading; `None` means it was not
+    /// held.
+    fn of(body: Option<&Payload<'_>>, keys: &[ApiKey]) -> CassetteBody {
+        let Some(body) = body else {
             return CassetteBody::Omitted(
                 "the answer was larger than --max-bytes when recorded: passed on, not recorded"
                     .into(),
             );
         };
+        let bytes = body.bytes;
         if bytes.is_empty() {
             return CassetteBody::Empty;
         }
-        if let Ok(mut value) = serde_json::from_slice::<Value>(bytes) {
+        if let Some(value) = body.value() {
+            let mut value = value.clone();
             crate::client::redact::json(&mut value, None);
             super::credentials::mask_secret_members(&mut value);
             for key in keys {
@@ -191,11 +195,11 @@ pub(crate) struct Seen<'a> {
     pub path: &'a str,
     pub query: Option<&'a str>,
     pub request_headers: &'a HeaderMap,
-    pub request_body: &'a [u8],
+    pub request_body: &'a Payload<'a>,
     pub status: u16,
     pub response_headers: &'a HeaderMap,
     /// `None` when the body was too large to hold.
-    pub response_body: Option<&'a [u8]>,
+    pub response_body: Option<&'a Payload<'a>>,
     /// The keys the request carried.
     pub keys: &'a [ApiKey],
 }
@@ -339,15 +343,16 @@ mod tests {
         );
         response_headers.insert("x-ratelimit-remaining", HeaderValue::from_static("9"));
         let body = br#"{"error":{"message":"bad key sk-cassette-secret-1","type":"authentication_error","url":"https://c/x?token=t0ken"}}"#;
+        let (request_body, response_body) = (Payload::read(b""), Payload::read(body));
         let seen = Seen {
             method: "GET",
             path: "/v1/tasks/t",
             query: Some("sync_upstream=true&token=qu3ry"),
             request_headers: &request_headers,
-            request_body: b"",
+            request_body: &request_body,
             status: 401,
             response_headers: &response_headers,
-            response_body: Some(body),
+            response_body: Some(&response_body),
             keys: std::slice::from_ref(&key),
         };
         let cassette = Cassette::of(&seen, 1);
@@ -384,7 +389,7 @@ mod tests {
         let key = ApiKey::new("sk-binary-secret-1").expect("a key");
         let mut bytes = vec![0xff, 0x00, 0x89];
         bytes.extend_from_slice(b"sk-binary-secret-1");
-        let body = CassetteBody::of(Some(&bytes), std::slice::from_ref(&key));
+        let body = CassetteBody::of(Some(&Payload::read(&bytes)), std::slice::from_ref(&key));
         assert!(matches!(body, CassetteBody::Base64(_)), "{body:?}");
         let back = body.to_bytes().expect("decodes");
         assert!(back.starts_with(&[0xff, 0x00, 0x89]));

@@ -1,10 +1,10 @@
 //! The secrets a request carries, found so that their echoes can be taken out of everything
 //! the proxy keeps or shows (cassettes, fixtures, reports, stderr): the value of every
 //! credential-bearing header, with or without an auth scheme, every cookie value, and the
-//! value of every member of a JSON body named as a secret (`api_key`, `token`, `password`,
-//! `authorization`, ...: [`is_secret_member`]).
+//! value of every member of a JSON body named as a secret (`api_key`, `access_token`,
+//! `password`, `authorization`, ...: [`is_secret_member`]).
 
-use crate::redact::{is_secret_param, REDACTED};
+use crate::redact::REDACTED;
 use crate::secret::ApiKey;
 use axum::http::header::{self, HeaderMap, HeaderName};
 use serde_json::Value;
@@ -21,6 +21,23 @@ const CREDENTIAL_NAME_PARTS: &[&str] = &[
     "secret",
     "password",
     "credential",
+];
+
+/// Further parts of a JSON member name that mark it as holding a credential
+/// (`signature`, `aws_access_key_id`, `private_key`, `passwd`), beside
+/// [`CREDENTIAL_NAME_PARTS`]. The short names of signed-URL query parameters (`sig`, `st`,
+/// `key`, `policy`, `expires`, ...) are no part of it: as member names they are ordinary
+/// data, and the signed URLs inside string values are masked on their own
+/// ([`crate::redact::mask_urls`]).
+const CREDENTIAL_MEMBER_PARTS: &[&str] = &[
+    "signature",
+    "access_key",
+    "accesskey",
+    "access-key",
+    "private_key",
+    "privatekey",
+    "private-key",
+    "passwd",
 ];
 
 /// Whether a header of this name carries a credential (names are lower case in a
@@ -47,39 +64,58 @@ fn cookie_values(value: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Every secret the request `headers` carry, each long enough to be found
+/// The candidates that make keys: each long enough to be found
 /// ([`crate::secret::MIN_KEY_LEN`]; a shorter value cannot be told from ordinary text and is
-/// not looked for), longest first, without repeats.
+/// not looked for).
+fn keys<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Vec<ApiKey> {
+    candidates
+        .into_iter()
+        .filter_map(|candidate| ApiKey::new(candidate).ok())
+        .collect()
+}
+
+/// Every secret the request `headers` carry ([`keys`]), longest first, without repeats.
 pub(crate) fn secrets_of(headers: &HeaderMap) -> Vec<ApiKey> {
-    let mut found: Vec<ApiKey> = Vec::new();
+    let mut candidates = Vec::new();
     for (name, value) in headers {
         let Ok(value) = value.to_str() else {
             continue;
         };
-        let candidates: Vec<&str> = if name == header::COOKIE {
-            cookie_values(value).collect()
+        if name == header::COOKIE {
+            candidates.extend(cookie_values(value));
         } else if is_credential(name) {
-            credential_values(value).collect()
-        } else {
-            continue;
-        };
-        for candidate in candidates {
-            if let Ok(secret) = ApiKey::new(candidate) {
-                if !found.iter().any(|k| k.expose() == secret.expose()) {
-                    found.push(secret);
-                }
-            }
+            candidates.extend(credential_values(value));
         }
     }
-    found.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
+    let mut found = Vec::new();
+    merge(&mut found, keys(candidates));
     found
 }
 
-/// Whether a JSON member of this name holds a secret: the names the crate masks as query
-/// parameters ([`is_secret_param`]: `api_key`, `token`, `access_token`, `secret`,
-/// `password`, `signature`, ...) and `authorization`, without case.
-pub(crate) fn is_secret_member(name: &str) -> bool {
-    is_secret_param(name) || name.eq_ignore_ascii_case("authorization")
+/// Adds `more` to `keys` (once each), longest first, so a key that holds another is taken
+/// out whole.
+pub(crate) fn merge(keys: &mut Vec<ApiKey>, more: impl IntoIterator<Item = ApiKey>) {
+    for key in more {
+        if !keys.iter().any(|k| k.expose() == key.expose()) {
+            keys.push(key);
+        }
+    }
+    keys.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
+}
+
+/// Whether a JSON member of this name holds a secret: a name that contains a credential
+/// word ([`CREDENTIAL_NAME_PARTS`], [`CREDENTIAL_MEMBER_PARTS`]: `api_key`, `access_token`,
+/// `client_secret`, `password`, `authorization`, `signature`, ...), without case.
+fn is_secret_member(name: &str) -> bool {
+    let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    };
+    CREDENTIAL_NAME_PARTS
+        .iter()
+        .chain(CREDENTIAL_MEMBER_PARTS)
+        .any(|part| name.contains(part))
 }
 
 /// Whether member `name` of an object holds a secret: a secret name ([`is_secret_member`]),
@@ -89,81 +125,48 @@ fn holds_secret(name: &str, has_logprob: bool) -> bool {
     is_secret_member(name) && !(has_logprob && name == "token")
 }
 
-/// The string values of the secret members ([`holds_secret`]) of `value`, at any depth:
-/// each whole, and the part after an auth scheme (`Bearer <key>`). Numbers are no secrets
-/// (`max_tokens`, `total_tokens`).
-fn secret_members(value: &Value) -> Vec<&str> {
-    let mut found = Vec::new();
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Array(items) => stack.extend(items),
-            Value::Object(map) => {
-                let has_logprob = map.contains_key("logprob");
-                for (name, member) in map {
-                    match member {
-                        Value::String(text) if holds_secret(name, has_logprob) => {
-                            found.extend(credential_values(text));
+/// The one walk of [`secrets_in`] and [`mask_secret_members`]: evaluates `$found` with
+/// `$text` bound to the string value of each secret member ([`holds_secret`]) of `$value`, at
+/// any depth; `$iter` is `iter` (a shared walk) or `iter_mut` (in place). Numbers are no
+/// secrets (`max_tokens`, `total_tokens`).
+macro_rules! each_secret_member {
+    ($value:expr, $iter:ident, |$text:ident| $found:expr) => {{
+        let mut stack = vec![$value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Array(items) => stack.extend(items.$iter()),
+                Value::Object(map) => {
+                    let has_logprob = map.contains_key("logprob");
+                    for (name, member) in map.$iter() {
+                        match member {
+                            Value::String($text) if holds_secret(name, has_logprob) => $found,
+                            _ => stack.push(member),
                         }
-                        _ => stack.push(member),
                     }
                 }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    found
+    }};
 }
 
-/// The secrets a JSON body holds in members named as secrets (none when it is no JSON), as
-/// keys whose echoes are taken out as the headers' are; values of fewer than 8 characters
-/// are left to [`mask_secret_members`].
-pub(crate) fn secrets_in_body(body: &[u8]) -> Vec<ApiKey> {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return Vec::new();
-    };
-    secret_members(&value)
-        .into_iter()
-        .filter_map(|candidate| ApiKey::new(candidate).ok())
-        .collect()
-}
-
-/// Adds `more` to `keys` (once each), longest first, so a key that holds another is taken
-/// out whole.
-pub(crate) fn merge(keys: &mut Vec<ApiKey>, more: Vec<ApiKey>) {
-    for key in more {
-        if !keys.iter().any(|k| k.expose() == key.expose()) {
-            keys.push(key);
-        }
-    }
-    keys.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
+/// The secrets a JSON body holds in members named as secrets, as keys ([`keys`]) whose
+/// echoes are taken out as the headers' are: each value whole, and the part after an auth
+/// scheme (`Bearer <key>`). Shorter values are left to [`mask_secret_members`].
+pub(crate) fn secrets_in(value: &Value) -> Vec<ApiKey> {
+    let mut found = Vec::new();
+    each_secret_member!(value, iter, |text| found.extend(credential_values(text)));
+    keys(found)
 }
 
 /// Replaces the string value of every secret member ([`holds_secret`]) of `value` with
 /// [`REDACTED`], at any depth; returns how many were replaced.
 pub(crate) fn mask_secret_members(value: &mut Value) -> usize {
     let mut masked = 0;
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            Value::Object(map) => {
-                let has_logprob = map.contains_key("logprob");
-                for (name, member) in map.iter_mut() {
-                    match member {
-                        Value::String(text) if holds_secret(name, has_logprob) => {
-                            if text != REDACTED {
-                                *text = REDACTED.to_string();
-                                masked += 1;
-                            }
-                        }
-                        _ => stack.push(member),
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    each_secret_member!(value, iter_mut, |text| if text != REDACTED {
+        *text = REDACTED.to_string();
+        masked += 1;
+    });
     masked
 }
 
@@ -247,7 +250,8 @@ mod tests {
         let body = br#"{"model":"m","api_key":"sk-INBODY88888888","usage":{"total_tokens":12},
             "nested":[{"Token":"tok-nested-123456"},{"password":"pw"}],
             "authorization":"Bearer sk-authz-77777777","access_token":"at-99999999","secret":"s3cr3t-value"}"#;
-        let keys: Vec<String> = secrets_in_body(body)
+        let mut value: Value = serde_json::from_slice(body).expect("JSON");
+        let keys: Vec<String> = secrets_in(&value)
             .iter()
             .map(|k| k.expose().to_string())
             .collect();
@@ -260,7 +264,6 @@ mod tests {
         ] {
             assert!(keys.iter().any(|k| k == secret), "{secret} not in {keys:?}");
         }
-        let mut value: Value = serde_json::from_slice(body).expect("JSON");
         assert_eq!(mask_secret_members(&mut value), 6);
         let text = value.to_string();
         for secret in [
@@ -275,6 +278,67 @@ mod tests {
         }
         assert_eq!(value["usage"]["total_tokens"], 12, "numbers are no secrets");
         assert_eq!(value["model"], "m");
-        assert!(secrets_in_body(b"not json").is_empty());
+    }
+
+    #[test]
+    fn members_named_as_signed_url_parameters_are_data_and_credential_words_are_secrets() {
+        let mut data = serde_json::json!({
+            "st": "a", "sp": "b", "policy": "c", "expires": "d", "key_frames": "e",
+            "sig": "f", "key": "g", "auth": "h", "sign": "i", "se": "j", "sv": "k", "sr": "l",
+            "nested": [{"policy": "content-policy-v2", "key": "scene-key-1234"}]
+        });
+        let before = data.clone();
+        assert!(secrets_in(&data).is_empty(), "{data}");
+        assert_eq!(mask_secret_members(&mut data), 0);
+        assert_eq!(data, before, "every value kept");
+
+        let mut secrets = serde_json::json!({
+            "api_key": "sk-member-KEY12345",
+            "client_secret": "cs-member-SECRET99",
+            "access_token": "at-member-TOKEN777",
+            "X-Amz-Signature": "sig-member-ABCDEF12",
+            "AWSAccessKeyId": "AKIA-member-000001"
+        });
+        let mut found: Vec<String> = secrets_in(&secrets)
+            .iter()
+            .map(|k| k.expose().to_string())
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "AKIA-member-000001",
+                "at-member-TOKEN777",
+                "cs-member-SECRET99",
+                "sig-member-ABCDEF12",
+                "sk-member-KEY12345",
+            ]
+        );
+        assert_eq!(mask_secret_members(&mut secrets), 5);
+        for name in [
+            "api_key",
+            "client_secret",
+            "access_token",
+            "X-Amz-Signature",
+            "AWSAccessKeyId",
+        ] {
+            assert_eq!(secrets[name], REDACTED, "{name}");
+        }
+    }
+
+    #[test]
+    fn merged_keys_stay_once_each_and_longest_first() {
+        let key = |k: &str| ApiKey::new(k).expect("a key");
+        let mut keys = vec![key("short-key-1")];
+        merge(
+            &mut keys,
+            [
+                key("a-much-longer-key-2"),
+                key("short-key-1"),
+                key("mid-key-33"),
+            ],
+        );
+        let shown: Vec<&str> = keys.iter().map(ApiKey::expose).collect();
+        assert_eq!(shown, ["a-much-longer-key-2", "short-key-1", "mid-key-33"]);
     }
 }

@@ -189,40 +189,37 @@ impl Journal {
     /// whose message starts `upstream_failed:`), so the JSON and JUnit reports show it as a
     /// failure.
     pub fn fault(&self, exchange: &str, reason: &str, answered: &str) {
-        let mut state = self.state();
-        state.report.faults += 1;
         let reason = shown(reason);
-        Journal::unchecked(
-            &mut state,
-            exchange,
-            "upstream_failed",
-            &format!("expected an answer to check, found none: {reason}"),
-        );
+        let message = format!("expected an answer to check, found none: {reason}");
         let event = ProxyEvent::Fault {
             exchange: exchange.to_string(),
             reason,
             answered: answered.to_string(),
         };
-        Journal::tell(&mut state, event);
+        self.unchecked(exchange, "upstream_failed", &message, event);
     }
 
     /// Reports a request replay holds no answer (or no body) for, and keeps it among the
     /// outcomes as a failure (an `unreadable` error whose message starts `not_recorded:`).
     pub fn not_recorded(&self, exchange: &str, reason: &str) {
-        let mut state = self.state();
-        state.report.not_recorded += 1;
         let reason = shown(reason);
-        Journal::unchecked(&mut state, exchange, "not_recorded", &reason);
         let event = ProxyEvent::NotRecorded {
             exchange: exchange.to_string(),
-            reason,
+            reason: reason.clone(),
         };
-        Journal::tell(&mut state, event);
+        self.unchecked(exchange, "not_recorded", &reason, event);
     }
 
-    /// Keeps an answer that could not be checked as a failed outcome named
+    /// Reports `event` (a fault or a request not recorded), counts it, and keeps the answer
+    /// it stands for, which could not be checked, as a failed outcome named
     /// `#N {exchange} -> {code}`, its one error `{code}: {message}`.
-    fn unchecked(state: &mut JournalState, exchange: &str, code: &str, message: &str) {
+    fn unchecked(&self, exchange: &str, code: &str, message: &str, event: ProxyEvent) {
+        let mut state = self.state();
+        match &event {
+            ProxyEvent::Fault { .. } => state.report.faults += 1,
+            ProxyEvent::NotRecorded { .. } => state.report.not_recorded += 1,
+            ProxyEvent::Violation(_) | ProxyEvent::Warning { .. } => {}
+        }
         let number = state.report.outcomes.len() + 1;
         let report = Report::refused(Issue::whole(Rule::Unreadable, format!("{code}: {message}")));
         let outcome = Outcome::new(
@@ -233,6 +230,7 @@ impl Journal {
         );
         state.report.summary.add(&outcome);
         state.report.outcomes.push(outcome);
+        Journal::tell(&mut state, event);
     }
 
     /// Reports a warning.

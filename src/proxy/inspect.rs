@@ -3,10 +3,12 @@
 //! body for every 4xx and 5xx answer (section 4 covers those only: a redirect or any other
 //! status is passed on unchecked); result files and streams are not validated.
 
+use super::payload::Payload;
 use crate::report::{Issue, Report, Rule};
 use crate::secret::ApiKey;
 use crate::Contract;
 use axum::http::Method;
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// What a request is, as far as the task API goes.
@@ -68,28 +70,47 @@ impl Check {
 
 /// The verdict on `body` (strict: warnings count as errors), after the echoes of the keys the
 /// request carried are taken out, so no quoted value shows one. `None` for [`Check::Nothing`].
+///
+/// The body is judged from its one reading ([`Payload`]); it is read again only when its
+/// text held an echo (the text without it is read), or when it is no envelope the contract
+/// reads as serde_json did (not JSON, too large or too deep): the contract's own reader then
+/// says why, and where.
 pub(crate) fn inspect(
     contract: &Contract,
     check: Check,
-    body: &[u8],
+    body: &Payload<'_>,
     keys: &[ApiKey],
     strict: bool,
 ) -> Option<Report> {
+    if check == Check::Nothing {
+        return None;
+    }
     // Taken out only for an answer that is checked.
-    let clean = || {
-        let mut clean = Cow::Borrowed(body);
-        for key in keys {
-            if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&clean) {
-                clean = Cow::Owned(scrubbed);
-            }
+    let mut clean = Cow::Borrowed(body.bytes);
+    for key in keys {
+        if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&clean) {
+            clean = Cow::Owned(scrubbed);
         }
-        clean
+    }
+    let reread;
+    let body = match &clean {
+        Cow::Borrowed(_) => body,
+        Cow::Owned(clean) => {
+            reread = Payload::read(clean);
+            &reread
+        }
     };
-    let report = match check {
-        Check::Nothing => return None,
-        Check::Envelope => contract.validate(&clean()),
-        Check::ErrorBody => match serde_json::from_slice::<serde_json::Value>(&clean()) {
-            Ok(mut value) => {
+    let report = if check == Check::Envelope {
+        match body.value() {
+            Some(value) if reads_alike(contract, body.bytes, value) => {
+                contract.validate_value(value)
+            }
+            _ => contract.validate(body.bytes),
+        }
+    } else {
+        match &body.json {
+            Ok(value) => {
+                let mut value = value.clone();
                 for key in keys {
                     key.remove_echoes(&mut value);
                 }
@@ -99,9 +120,18 @@ pub(crate) fn inspect(
                 Rule::NotJson,
                 format!("expected a JSON error body (spec section 4), found {e}"),
             )),
-        },
+        }
     };
     Some(if strict { report.into_strict() } else { report })
+}
+
+/// Whether the contract's own reader takes `bytes` as serde_json took them to `value`: within
+/// its size and nesting limits (past them it refuses, and says where), so validating `value`
+/// reports what validating `bytes` would.
+fn reads_alike(contract: &Contract, bytes: &[u8], value: &Value) -> bool {
+    let limits = contract.limits();
+    bytes.len() <= limits.max_bytes
+        && crate::input::depth(value) <= limits.max_depth.min(crate::MAX_DEPTH)
 }
 
 #[cfg(test)]
@@ -159,12 +189,75 @@ mod tests {
     }
 
     #[test]
+    fn envelopes_judged_from_the_one_reading_get_the_reports_their_bytes_would() {
+        let fixture = include_bytes!("../../fixtures/valid/model/minimax-voice-clone.json");
+        let key = ApiKey::new("sk-inspect-echo-77").expect("a key");
+        let keys = std::slice::from_ref(&key);
+        let deep = Contract::new().with_limits(crate::Limits::default().with_max_depth(3));
+        let small = Contract::new().with_limits(crate::Limits::default().with_max_bytes(16));
+        let bodies: [&[u8]; 9] = [
+            fixture,
+            br#"{"id": "t", "status": "done"}"#,
+            br#"{"id": "sk-inspect-echo-77", "status": 1}"#,
+            br#"{"id": "\u0073k-inspect-echo-77"}"#,
+            b"[1, 2]",
+            b"{\"id\": ",
+            b"  ",
+            br#"{"n": 1e400}"#,
+            br#"{"a": [[{"b": [1]}]], "c": "a longer body than sixteen bytes"}"#,
+        ];
+        for contract in [Contract::global(), &deep, &small] {
+            for body in bodies {
+                let clean = key.remove_echoes_bytes(body);
+                for strict in [false, true] {
+                    let expected = contract.validate(&clean);
+                    let expected = if strict {
+                        expected.into_strict()
+                    } else {
+                        expected
+                    };
+                    let found = inspect(
+                        contract,
+                        Check::Envelope,
+                        &Payload::read(body),
+                        keys,
+                        strict,
+                    );
+                    assert_eq!(
+                        found.as_ref(),
+                        Some(&expected),
+                        "{}",
+                        String::from_utf8_lossy(body)
+                    );
+                }
+            }
+        }
+        let echoed = inspect(
+            Contract::global(),
+            Check::Envelope,
+            &Payload::read(br#"{"id": "sk-inspect-echo-77", "status": 1}"#),
+            keys,
+            false,
+        )
+        .expect("checked");
+        assert!(!format!("{echoed:?}").contains("sk-inspect-echo-77"));
+        assert!(inspect(
+            Contract::global(),
+            Check::Nothing,
+            &Payload::read(b"{}"),
+            keys,
+            false
+        )
+        .is_none());
+    }
+
+    #[test]
     fn an_error_body_that_is_not_json_is_a_violation_and_echoes_of_the_key_are_not_quoted() {
         let key = ApiKey::new("sk-inspect-secret-1").expect("a key");
         let report = inspect(
             Contract::global(),
             Check::ErrorBody,
-            b"oops sk-inspect-secret-1",
+            &Payload::read(b"oops sk-inspect-secret-1"),
             std::slice::from_ref(&key),
             false,
         )
@@ -175,7 +268,7 @@ mod tests {
         let good = inspect(
             Contract::global(),
             Check::ErrorBody,
-            br#"{"error":{"message":"no","type":"not_found"}}"#,
+            &Payload::read(br#"{"error":{"message":"no","type":"not_found"}}"#),
             &[],
             false,
         );

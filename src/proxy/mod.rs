@@ -46,6 +46,7 @@ mod disk;
 mod events;
 mod forward;
 mod inspect;
+mod payload;
 mod record;
 mod refusal;
 mod replay;

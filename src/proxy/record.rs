@@ -19,6 +19,7 @@ use super::disk;
 use super::events::Journal;
 use super::forward::http_client;
 use super::inspect::Route;
+use super::payload::Payload;
 use super::ProxyError;
 use crate::client::download::safe_name;
 use serde_json::Value;
@@ -151,11 +152,8 @@ impl Recorder {
             }
             if envelope.get("status").and_then(Value::as_str) == Some("completed") {
                 // The URLs as received: the cassette's are masked and would not download.
-                if let Some(raw) = seen
-                    .response_body
-                    .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-                {
-                    self.download_results(&folder, &raw, journal);
+                if let Some(raw) = seen.response_body.and_then(Payload::value) {
+                    self.download_results(&folder, raw, journal);
                 }
             }
         }

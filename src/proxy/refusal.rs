@@ -1,7 +1,9 @@
 //! The answers the proxy makes itself, each a section 4 error body (the mock's [`Answer`]): a
 //! 502 for an upstream fault, a violation or a recorded answer whose body was not recorded,
-//! a 413 for a request body too large, a 408 for one that stalls, a 404 for a request a recording does not hold.
+//! a 413 for a request body too large, a 408 for one that stalls, a 400 for one that cannot
+//! be read, a 404 for a request a recording does not hold.
 
+use super::events::shown;
 use super::Violation;
 use crate::mock::answer::Answer;
 use crate::untrusted::printable;
@@ -67,29 +69,40 @@ pub(crate) fn too_large(exchange: &str, limit: usize) -> Response {
     .into_response()
 }
 
-/// 404: replay holds no answer to this request.
-pub(crate) fn not_recorded(exchange: &str, dir: &str) -> Response {
-    Answer::error(
-        StatusCode::NOT_FOUND,
-        ErrorType::NotFound,
-        format!("foxapi-contract proxy: expected a request recorded in {dir}, found {exchange}, which was not recorded"),
-    )
-    .code("not_recorded")
-    .into_response()
+/// `not_recorded`: a 404 when replay holds no answer to this request (`why` is `None`); a
+/// 502 that says `why` when it holds the answer but not its body (larger than `--max-bytes`
+/// when recorded): never an empty answer that would pass for the real one.
+pub(crate) fn not_recorded(exchange: &str, dir: &str, why: Option<&str>) -> Response {
+    let (status, kind, message) = match why {
+        None => (
+            StatusCode::NOT_FOUND,
+            ErrorType::NotFound,
+            format!("foxapi-contract proxy: expected a request recorded in {dir}, found {exchange}, which was not recorded"),
+        ),
+        Some(why) => (
+            StatusCode::BAD_GATEWAY,
+            ErrorType::ServerError,
+            format!(
+                "foxapi-contract proxy: expected the recording in {dir} to hold the answer to {exchange}, found {}",
+                printable(why)
+            ),
+        ),
+    };
+    Answer::error(status, kind, message)
+        .code("not_recorded")
+        .into_response()
 }
 
-/// 502: replay holds this exchange, but not its body (larger than `--max-bytes` when
-/// recorded); `why` says so. Never an empty answer that would pass for the real one.
-pub(crate) fn body_not_recorded(exchange: &str, dir: &str, why: &str) -> Response {
+/// 400: the request body could not be read (the connection failed); `why` says how.
+pub(crate) fn unreadable_body(exchange: &str, why: &str) -> Response {
     Answer::error(
-        StatusCode::BAD_GATEWAY,
-        ErrorType::ServerError,
+        StatusCode::BAD_REQUEST,
+        ErrorType::InvalidRequestError,
         format!(
-            "foxapi-contract proxy: expected the recording in {dir} to hold the answer to {exchange}, found {}",
-            printable(why)
+            "foxapi-contract proxy: {exchange}: expected a readable request body, found {}",
+            shown(why)
         ),
     )
-    .code("not_recorded")
     .into_response()
 }
 

@@ -143,16 +143,12 @@ impl Proxy {
             Mode::Replay(dir) => Some(Replay::load(dir)?),
             _ => None,
         };
-        let listener = TcpListener::bind(config.addr)
+        let (listener, addr) = crate::mock::listen::bind(config.addr)
             .await
             .map_err(|source| ProxyError::Bind {
                 addr: config.addr,
                 source,
             })?;
-        let addr = listener.local_addr().map_err(|source| ProxyError::Bind {
-            addr: config.addr,
-            source,
-        })?;
         let base_url = format!("http://{addr}");
         let limits = Limits::default().with_max_bytes(config.max_bytes);
         let shared = Arc::new(Shared {
