@@ -152,7 +152,9 @@ pub enum ClientError {
         requests: u32,
         /// The last state seen, if any request succeeded.
         last: Option<Box<Task>>,
-        /// The last error, if the last request failed.
+        /// The last error, if the last request failed. A request the deadline cut short
+        /// (given what was left of it, and timing out) is not a failure of the server's: the
+        /// error is then the one before it, if that request failed.
         last_error: Option<Box<ClientError>>,
     },
     /// A task stayed `completed` without results after the re-queries the quirk allows.

@@ -114,8 +114,8 @@ impl Client {
     /// times) it is asked again after [`WaitPolicy::interval`]. A 429, a 5xx, a timeout or a
     /// transport failure is retried after a back-off with jitter, honouring `Retry-After`.
     /// Any other error (401, 404, a body that breaks the contract) ends the wait at once.
-    /// When the next request would come after the deadline, the wait ends with
-    /// [`ClientError::Deadline`], which holds the last state seen.
+    /// When the next request would come after the deadline, or the deadline cuts a request
+    /// short, the wait ends with [`ClientError::Deadline`], which holds the last state seen.
     pub async fn wait(
         &self,
         id: &str,
@@ -128,13 +128,16 @@ impl Client {
         let mut requests: u32 = 0;
         let mut last: Option<Box<Task>> = None;
         let mut empty_completed: u32 = 0;
+        let mut last_error: Option<Box<ClientError>> = None;
         loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            // The request gets what is left of the deadline, when that is less than the
+            // client's own timeout: a timeout then is the deadline's, not the server's.
+            let budget = deadline
+                .saturating_duration_since(Instant::now())
+                .max(MIN_DELAY);
+            let cut_short = budget < self.inner.request_timeout;
             requests = requests.saturating_add(1);
-            let (pause, last_error) = match self
-                .get_task_within(id, true, remaining.max(MIN_DELAY))
-                .await
-            {
+            let pause = match self.get_task_within(id, true, budget).await {
                 Ok(fetched) => {
                     on_progress(Progress::State {
                         task: &fetched.parsed.task,
@@ -156,8 +159,11 @@ impl Client {
                         }
                     }
                     last = Some(Box::new(fetched.parsed.task));
-                    (policy.interval.max(MIN_DELAY), None)
+                    last_error = None;
+                    policy.interval.max(MIN_DELAY)
                 }
+                // Cut short by the deadline: the wait is over, with what came before.
+                Err(ClientError::Timeout { .. }) if cut_short => break,
                 Err(error) if error.is_retryable() => {
                     let pause = policy.pause_after(&error, &mut backoff);
                     on_progress(Progress::Retrying {
@@ -166,21 +172,23 @@ impl Client {
                         request: requests,
                     });
                     tracing::debug!(%error, ?pause, "retrying");
-                    (pause, Some(Box::new(error)))
+                    last_error = Some(Box::new(error));
+                    pause
                 }
                 Err(error) => return Err(error),
             };
             if Instant::now() + pause >= deadline {
-                return Err(ClientError::Deadline {
-                    id: id.to_string(),
-                    deadline: policy.deadline,
-                    requests,
-                    last,
-                    last_error,
-                });
+                break;
             }
             tokio::time::sleep(pause).await;
         }
+        Err(ClientError::Deadline {
+            id: id.to_string(),
+            deadline: policy.deadline,
+            requests,
+            last,
+            last_error,
+        })
     }
 }
 
