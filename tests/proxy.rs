@@ -34,6 +34,17 @@ async fn stall(proxy: &Proxy, bytes: &[u8]) -> tokio::net::TcpStream {
     stream
 }
 
+/// What a stalled connection receives until the proxy closes it, as text; bounded, so that a
+/// connection left open fails the test rather than hanging it.
+async fn until_closed(stalled: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(60), stalled.read_to_end(&mut rest))
+        .await
+        .expect("the stalled connection was closed");
+    String::from_utf8_lossy(&rest).into_owned()
+}
+
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
 }
@@ -50,11 +61,19 @@ async fn mock() -> MockServer {
     .expect("the mock starts")
 }
 
+/// The configuration of a proxy passing through to `upstream`, every other setting its
+/// default: a test states only what its scenario changes.
+fn in_front_of(upstream: &str) -> ProxyConfig {
+    ProxyConfig {
+        upstream: Some(upstream.to_string()),
+        ..ProxyConfig::default()
+    }
+}
+
 async fn proxy(upstream: &str, mode: Mode) -> Proxy {
     start(ProxyConfig {
-        upstream: Some(upstream.to_string()),
         mode,
-        ..ProxyConfig::default()
+        ..in_front_of(upstream)
     })
     .await
 }
@@ -66,6 +85,12 @@ async fn replaying(dir: &Path) -> Proxy {
         ..ProxyConfig::default()
     })
     .await
+}
+
+/// A proxy replaying an empty recording made in `dir`: it holds no answer for any request.
+async fn replaying_nothing(dir: &Path) -> Proxy {
+    std::fs::create_dir_all(dir.join("cassettes")).expect("cassettes/");
+    replaying(dir).await
 }
 
 async fn start(config: ProxyConfig) -> Proxy {
@@ -154,6 +179,33 @@ fn envelope(progress: i64, extra: &Value) -> String {
     body.to_string()
 }
 
+/// An upstream whose task path always answers the lip-sync envelope at `progress`: 40 keeps
+/// the contract, 150 breaks it at `/progress`.
+async fn upstream_answering(progress: i64) -> Server {
+    let upstream = Server::start().await;
+    upstream.script(
+        TASK_PATH,
+        vec![Step::json(200, envelope(progress, &json!({})))],
+    );
+    upstream
+}
+
+/// The base URL of a port of 127.0.0.1 that nothing listens on: an upstream that is gone.
+fn closed_port() -> String {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let base = format!("http://{}", closed.local_addr().expect("an address"));
+    drop(closed);
+    base
+}
+
+/// A result file whose upstream promises 1000 bytes and resets after the first 12.
+fn half_a_video() -> Step {
+    Step::Truncated {
+        declared: 1000,
+        body: b"half a video".to_vec(),
+    }
+}
+
 /// Asserts that `seen` is a section 4 error body (checked by the crate's own checker) with
 /// `status`, and returns its message.
 fn section4(seen: &Seen, status: u16) -> String {
@@ -196,6 +248,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     found.sort();
     found
+}
+
+/// A file's bytes as (lossy) text: what a secret must not be found in.
+fn text_of(file: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned()
 }
 
 mod pass_through {
@@ -340,15 +397,9 @@ mod pass_through {
 mod violations {
     use super::*;
 
-    async fn breaking_upstream() -> Server {
-        let upstream = Server::start().await;
-        upstream.script(TASK_PATH, vec![Step::json(200, envelope(150, &json!({})))]);
-        upstream
-    }
-
     #[tokio::test]
     async fn a_task_answer_that_breaks_the_contract_is_passed_on_unchanged_and_reported() {
-        let upstream = breaking_upstream().await;
+        let upstream = upstream_answering(150).await;
         let proxy = proxy(&upstream.base(), Mode::PassThrough).await;
         let mut events = proxy.events();
         let direct = get(&upstream.base(), TASK_PATH, Some(KEY)).await;
@@ -381,11 +432,10 @@ mod violations {
 
     #[tokio::test]
     async fn fail_on_violation_answers_502_with_a_section_4_body_naming_the_violation() {
-        let upstream = breaking_upstream().await;
+        let upstream = upstream_answering(150).await;
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             fail_on_violation: true,
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let through = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
@@ -442,9 +492,8 @@ mod violations {
             }],
         );
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             fail_on_violation: true,
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let response = http()
@@ -475,9 +524,8 @@ mod violations {
         );
         for strict in [false, true] {
             let proxy = start(ProxyConfig {
-                upstream: Some(upstream.base()),
                 strict,
-                ..ProxyConfig::default()
+                ..in_front_of(&upstream.base())
             })
             .await;
             assert_eq!(
@@ -702,10 +750,9 @@ mod record_and_replay {
         let huge_path = "/v1/tasks/huge";
         upstream.script(huge_path, vec![Step::json(200, huge_task)]);
         let recorder = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             mode: Mode::Record(dir.path().into()),
             max_bytes: 10_000,
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         for path in ["/cdn/pic.png", "/hugefile", huge_path] {
@@ -836,8 +883,7 @@ mod record_and_replay {
             "two cassettes, a fixture, a file: {files:?}"
         );
         for file in &files {
-            let text =
-                String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+            let text = text_of(file);
             for secret in [KEY, "SIGSECRET1", "CREDSECRET1", "QSECRET1"] {
                 assert!(
                     !text.contains(secret),
@@ -951,8 +997,7 @@ mod record_and_replay {
                 "{files:?}"
             );
             for file in &files {
-                let text =
-                    String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+                let text = text_of(file);
                 assert!(
                     !text.contains(secret),
                     "{header}: {secret} in {}: {text}",
@@ -1030,8 +1075,7 @@ mod record_and_replay {
         assert!(!files.is_empty(), "the exchange was recorded");
         let mut requests = 0;
         for file in &files {
-            let text =
-                String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+            let text = text_of(file);
             for secret in IN_BODY {
                 assert!(
                     !text.contains(secret),
@@ -1060,8 +1104,7 @@ mod record_and_replay {
     #[tokio::test]
     async fn finding_4_replay_misses_are_events_failed_outcomes_and_fail_the_run() {
         let dir = tempfile::tempdir().expect("a directory");
-        std::fs::create_dir_all(dir.path().join("cassettes")).expect("cassettes/");
-        let replay = replaying(dir.path()).await;
+        let replay = replaying_nothing(dir.path()).await;
         let mut events = replay.events();
         section4(
             &get(replay.base_url(), "/v1/tasks/task-never-seen", Some(KEY)).await,
@@ -1101,8 +1144,7 @@ mod record_and_replay {
     #[tokio::test]
     async fn replay_answers_an_unrecorded_request_with_a_404_naming_it() {
         let dir = tempfile::tempdir().expect("a directory");
-        std::fs::create_dir_all(dir.path().join("cassettes")).expect("cassettes/");
-        let replay = replaying(dir.path()).await;
+        let replay = replaying_nothing(dir.path()).await;
         let answer = get(replay.base_url(), "/v1/tasks/task-never-seen", Some(KEY)).await;
         let message = section4(&answer, 404);
         assert!(
@@ -1234,11 +1276,11 @@ mod concurrency {
 mod faults {
     use super::*;
 
-    async fn impatient(upstream: &Server) -> Proxy {
+    /// A proxy before `upstream` that gives up on it after 300 ms without a byte.
+    async fn impatient(upstream: &str) -> Proxy {
         start(ProxyConfig {
-            upstream: Some(upstream.base()),
             upstream_timeout: Duration::from_millis(300),
-            ..ProxyConfig::default()
+            ..in_front_of(upstream)
         })
         .await
     }
@@ -1247,7 +1289,7 @@ mod faults {
     async fn fault(step: Step) -> (String, Vec<ProxyEvent>, ProxyReport) {
         let upstream = Server::start().await;
         upstream.script(TASK_PATH, vec![step]);
-        let proxy = impatient(&upstream).await;
+        let proxy = impatient(&upstream.base()).await;
         let mut events = proxy.events();
         let answer = get(proxy.base_url(), TASK_PATH, Some(KEY)).await;
         let message = section4(&answer, 502);
@@ -1356,14 +1398,8 @@ mod faults {
     #[tokio::test]
     async fn finding_1_a_streamed_body_reset_midway_is_an_upstream_fault_in_the_report() {
         let upstream = Server::start().await;
-        upstream.script(
-            "/files/v.mp4",
-            vec![Step::Truncated {
-                declared: 1000,
-                body: b"half a video".to_vec(),
-            }],
-        );
-        let proxy = impatient(&upstream).await;
+        upstream.script("/files/v.mp4", vec![half_a_video()]);
+        let proxy = impatient(&upstream.base()).await;
         let mut events = proxy.events();
         let (status, body) = streamed(&proxy, "/files/v.mp4").await;
         assert_eq!(status, 200);
@@ -1421,12 +1457,7 @@ mod faults {
             b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: 100\r\n\r\nten bytes!",
         )
         .await;
-        let proxy = start(ProxyConfig {
-            upstream: Some(base),
-            upstream_timeout: Duration::from_millis(300),
-            ..ProxyConfig::default()
-        })
-        .await;
+        let proxy = impatient(&base).await;
         let (status, body) = streamed(&proxy, "/files/v.mp4").await;
         assert_eq!(status, 200);
         assert!(body.is_err(), "the body must not look whole: {body:?}");
@@ -1438,21 +1469,27 @@ mod faults {
         );
     }
 
-    /// Re-review finding 2: the upstream timeout is an idle timeout: a streamed answer that
-    /// keeps coming, slowly, for longer than it passes through whole, without a fault.
-    #[tokio::test]
-    async fn finding_2_a_slow_but_steady_streamed_answer_longer_than_the_upstream_timeout_passes_whole(
-    ) {
+    /// An upstream that answers `path` slowly but steadily (40 bytes, one every 25 ms: a
+    /// second in all), and an impatient proxy before it (an idle timeout of 300 ms).
+    async fn dripping(path: &str) -> (Server, Proxy) {
         let upstream = Server::start().await;
-        // 40 bytes, one every 25 ms: a second in all, against an idle timeout of 300 ms.
         upstream.script(
-            "/files/slow.mp4",
+            path,
             vec![Step::Drip {
                 every: Duration::from_millis(25),
                 bytes: 40,
             }],
         );
-        let proxy = impatient(&upstream).await;
+        let proxy = impatient(&upstream.base()).await;
+        (upstream, proxy)
+    }
+
+    /// Re-review finding 2: the upstream timeout is an idle timeout: a streamed answer that
+    /// keeps coming, slowly, for longer than it passes through whole, without a fault.
+    #[tokio::test]
+    async fn finding_2_a_slow_but_steady_streamed_answer_longer_than_the_upstream_timeout_passes_whole(
+    ) {
+        let (_upstream, proxy) = dripping("/files/slow.mp4").await;
         let mut events = proxy.events();
         let (status, body) = streamed(&proxy, "/files/slow.mp4").await;
         assert_eq!(status, 200);
@@ -1470,15 +1507,7 @@ mod faults {
     /// cut either; the upstream timeout applies between chunks.
     #[tokio::test]
     async fn finding_2_a_slow_but_steady_held_answer_longer_than_the_upstream_timeout_is_checked() {
-        let upstream = Server::start().await;
-        upstream.script(
-            "/v1/tasks/slow",
-            vec![Step::Drip {
-                every: Duration::from_millis(25),
-                bytes: 40,
-            }],
-        );
-        let proxy = impatient(&upstream).await;
+        let (_upstream, proxy) = dripping("/v1/tasks/slow").await;
         let (status, body) = streamed(&proxy, "/v1/tasks/slow").await;
         assert_eq!(status, 200);
         assert_eq!(body.expect("the whole body").len(), 40);
@@ -1493,10 +1522,9 @@ mod faults {
         let body = envelope(150, &json!({"padding": "p".repeat(4000)}));
         upstream.script(TASK_PATH, vec![Step::json(200, body.clone())]);
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             max_bytes: 1024,
             fail_on_violation: true,
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let mut events = proxy.events();
@@ -1514,10 +1542,7 @@ mod faults {
 
     #[tokio::test]
     async fn an_unreachable_upstream_gives_a_502() {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-        let base = format!("http://{}", closed.local_addr().expect("an address"));
-        drop(closed);
-        let proxy = proxy(&base, Mode::PassThrough).await;
+        let proxy = proxy(&closed_port(), Mode::PassThrough).await;
         let message = section4(&get(proxy.base_url(), TASK_PATH, Some(KEY)).await, 502);
         assert!(message.contains("connect"), "{message}");
         proxy.shutdown().await;
@@ -1527,9 +1552,8 @@ mod faults {
     async fn a_request_body_over_max_bytes_is_refused_with_413_before_the_upstream() {
         let upstream = Server::start().await;
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             max_bytes: 1024,
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let response = http()
@@ -1566,15 +1590,12 @@ mod faults {
     /// the report comes.
     #[tokio::test]
     async fn a_stalled_client_does_not_stop_the_proxy_from_shutting_down_and_reporting() {
-        use tokio::io::AsyncReadExt;
-        let upstream = Server::start().await;
-        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
+        let upstream = upstream_answering(40).await;
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             header_read_timeout: Duration::from_secs(600),
             request_body_timeout: Duration::from_secs(600),
             shutdown_grace: Duration::from_millis(100),
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let mut events = proxy.events();
@@ -1594,13 +1615,8 @@ mod faults {
             matches!(e, ProxyEvent::Warning { message, .. } if message.contains("connections were still open"))
         });
         assert!(warned, "the dropped connection is said: {events:?}");
-        let mut rest = Vec::new();
-        // Bounded, so that a connection left open fails the test rather than hanging it.
-        let _ = tokio::time::timeout(Duration::from_secs(60), stalled.read_to_end(&mut rest))
-            .await
-            .expect("the stalled connection was closed");
         assert!(
-            !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
+            !until_closed(&mut stalled).await.contains("HTTP/1.1 2"),
             "the stalled request was never answered as if whole"
         );
     }
@@ -1612,9 +1628,8 @@ mod faults {
         use tokio::io::AsyncReadExt;
         let upstream = Server::start().await;
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             request_body_timeout: Duration::from_millis(100),
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let mut stalled = stall(&proxy, STALLED_POST).await;
@@ -1649,10 +1664,9 @@ mod faults {
         upstream.script("/upload", vec![Step::bytes(b"stored")]);
         let dir = tempfile::tempdir().expect("a directory");
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             mode: Mode::Record(dir.path().into()),
             request_body_timeout: Duration::from_millis(300),
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let mut stream = tokio::net::TcpStream::connect(proxy.addr())
@@ -1693,24 +1707,15 @@ mod faults {
     /// Finding 2: a request head that stalls is closed after the header read timeout.
     #[tokio::test]
     async fn a_request_head_that_stalls_is_closed() {
-        use tokio::io::AsyncReadExt;
         let upstream = Server::start().await;
         let proxy = start(ProxyConfig {
-            upstream: Some(upstream.base()),
             header_read_timeout: Duration::from_millis(100),
-            ..ProxyConfig::default()
+            ..in_front_of(&upstream.base())
         })
         .await;
         let mut stalled = stall(&proxy, b"GET /v1/tasks/x HTTP/1.1\r\nHost: p\r\n").await;
-        let mut rest = Vec::new();
-        let _ = tokio::time::timeout(Duration::from_secs(60), stalled.read_to_end(&mut rest))
-            .await
-            .expect("the stalled connection was closed");
-        assert!(
-            !String::from_utf8_lossy(&rest).contains("HTTP/1.1 2"),
-            "{}",
-            String::from_utf8_lossy(&rest)
-        );
+        let rest = until_closed(&mut stalled).await;
+        assert!(!rest.contains("HTTP/1.1 2"), "{rest}");
         assert_eq!(upstream.count("/v1/tasks/x"), 0);
         proxy.shutdown().await;
     }
@@ -1746,108 +1751,182 @@ mod faults {
 mod cli {
     use super::*;
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::{Child, ChildStdout, Command, Output, Stdio};
+
+    /// `foxapi-contract proxy ARGS`, started: the process, its stdout (held open, for the
+    /// proxy may still print), and the first line it printed, `listening on BASE` once it
+    /// serves.
+    struct Running {
+        child: Child,
+        _stdout: BufReader<ChildStdout>,
+        first_line: String,
+    }
+
+    impl Running {
+        fn start(args: &[&str]) -> Running {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+                .arg("proxy")
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the binary starts");
+            let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+            let mut first_line = String::new();
+            let _ = stdout.read_line(&mut first_line);
+            Running {
+                child,
+                _stdout: stdout,
+                first_line,
+            }
+        }
+
+        /// The base URL the proxy said it listens on, if it started.
+        fn base(&self) -> Option<String> {
+            self.first_line
+                .trim_end()
+                .strip_prefix("listening on ")
+                .map(str::to_string)
+        }
+
+        /// Sends the proxy `signal` (`-INT`, `-TERM`, `-KILL`).
+        fn signal(&self, signal: &str) {
+            let _ = Command::new("kill")
+                .args([signal, &self.child.id().to_string()])
+                .status();
+        }
+
+        /// Waits for the proxy to exit: its output.
+        fn output(self) -> Output {
+            self.child.wait_with_output().expect("the proxy exits")
+        }
+
+        /// Waits for the proxy to exit, or kills it and fails after `limit`: a guard against
+        /// a hang, not a measure of time.
+        fn exit_within(self, limit: Duration) -> Output {
+            let pid = self.child.id();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let child = self.child;
+            std::thread::spawn(move || {
+                let _ = tx.send(child.wait_with_output());
+            });
+            match rx.recv_timeout(limit) {
+                Ok(output) => output.expect("the proxy exits"),
+                Err(_) => {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                    panic!("the proxy did not exit after its stop signal");
+                }
+            }
+        }
+    }
+
+    /// Asks `url` with the key from a thread and a runtime of its own, reading the whole body
+    /// or as much as comes (a streamed answer ends first): the status, if an answer came.
+    /// It never panics, so that a proxy under test is always stopped after it.
+    fn ask(url: String) -> Option<u16> {
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let response = http().get(url).bearer_auth(KEY).send().await.ok()?;
+                let status = response.status().as_u16();
+                let _ = response.bytes().await;
+                Some(status)
+            })
+        })
+        .join()
+        .ok()
+        .flatten()
+    }
 
     /// Runs `foxapi-contract proxy ARGS`, asks `path` through it (reading the body), stops it
-    /// with `signal`: the answer's status, the exit code and stderr.
-    fn run(args: &[&str], path: &str, signal: &str) -> (Option<u16>, Option<i32>, String) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
-            .arg("proxy")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        let _ = stdout.read_line(&mut line);
-        // Nothing may panic before the proxy is stopped: it would outlive the test.
-        let status = line
-            .trim_end()
-            .strip_prefix("listening on ")
-            .and_then(|base| {
-                let url = format!("{base}{path}");
-                let answer = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .ok()?;
-                    runtime.block_on(async {
-                        let response = http().get(url).bearer_auth(KEY).send().await.ok()?;
-                        let status = response.status().as_u16();
-                        // The whole body, or as much as comes: a streamed answer ends first.
-                        let _ = response.bytes().await;
-                        Some(status)
-                    })
-                });
-                answer.join().ok().flatten()
-            });
-        let _ = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status();
-        let output = child.wait_with_output().expect("the proxy exits");
-        (
-            status,
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+    /// with `signal`: the answer's status, the exit code and stderr. The command is driven
+    /// from a blocking thread, so that the test's runtime goes on serving the upstream.
+    async fn run(
+        args: &[&str],
+        path: &'static str,
+        signal: &'static str,
+    ) -> (Option<u16>, Option<i32>, String) {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let proxy = Running::start(&args);
+            // Nothing may panic before the proxy is stopped: it would outlive the test.
+            let status = proxy.base().and_then(|base| ask(format!("{base}{path}")));
+            proxy.signal(signal);
+            let output = proxy.output();
+            (
+                status,
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            )
+        })
+        .await
+        .expect("the run")
+    }
+
+    /// The JSON report a run of the proxy command is asked for, in a directory of its own.
+    struct JsonReport {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+        /// The value of `--report` that asks for it: `json:PATH`.
+        arg: String,
+    }
+
+    impl JsonReport {
+        fn new() -> JsonReport {
+            let dir = tempfile::tempdir().expect("a directory");
+            let path = dir.path().join("proxy.json");
+            let arg = format!("json:{}", path.display());
+            JsonReport {
+                _dir: dir,
+                path,
+                arg,
+            }
+        }
+
+        /// The report as the proxy wrote it.
+        fn read(&self) -> Value {
+            serde_json::from_slice(&std::fs::read(&self.path).expect("the JSON report"))
+                .expect("JSON")
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn proxy_exits_1_after_sigint_when_a_violation_was_seen_and_writes_both_reports() {
-        let upstream = Server::start().await;
-        upstream.script(TASK_PATH, vec![Step::json(200, envelope(150, &json!({})))]);
+        let upstream = upstream_answering(150).await;
+        let json_report = JsonReport::new();
         let dir = tempfile::tempdir().expect("a directory");
-        let json_report = dir.path().join("proxy.json");
         let junit_report = dir.path().join("proxy.xml");
-        let base = upstream.base();
-        let json_arg = format!("json:{}", json_report.display());
         let junit_arg = format!("junit:{}", junit_report.display());
-        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
-            let args = [
+        let (status, code, stderr) = run(
+            &[
                 "--upstream",
-                &base,
+                &upstream.base(),
                 "--report",
-                &json_arg,
+                &json_report.arg,
                 "--report",
                 &junit_arg,
-            ];
-            run(&args, TASK_PATH, "-INT")
-        })
-        .await
-        .expect("the run");
+            ],
+            TASK_PATH,
+            "-INT",
+        )
+        .await;
         assert_eq!(status, Some(200), "{stderr}");
         assert_eq!(code, Some(1), "{stderr}");
         assert!(
             stderr.contains("violation: GET") && stderr.contains("/progress"),
             "{stderr}"
         );
-        let report: Value =
-            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
-                .expect("JSON");
+        let report = json_report.read();
         assert_eq!(report["summary"]["invalid"], 1, "{report}");
         assert_eq!(report["responses"][0]["valid"], false);
         let junit = std::fs::read_to_string(&junit_report).expect("the JUnit report");
         assert!(junit.contains("<failure"), "{junit}");
-    }
-
-    /// Waits for `child` to exit, or kills it and fails after `limit`: a guard against a
-    /// hang, not a measure of time.
-    fn exit_of(child: std::process::Child, limit: Duration) -> std::process::Output {
-        let pid = child.id();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(child.wait_with_output());
-        });
-        match rx.recv_timeout(limit) {
-            Ok(output) => output.expect("the proxy exits"),
-            Err(_) => {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status();
-                panic!("the proxy did not exit after its stop signal");
-            }
-        }
     }
 
     /// Finding 7a: a report that cannot be created stops the proxy at start, with exit 2.
@@ -1855,23 +1934,14 @@ mod cli {
     fn proxy_exits_2_at_once_when_a_report_cannot_be_created() {
         let dir = tempfile::tempdir().expect("a directory");
         let report = dir.path().join("missing-dir").join("proxy.json");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
-            .args(["proxy", "--upstream", "http://127.0.0.1:9", "--report"])
-            .arg(format!("json:{}", report.display()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let mut line = String::new();
-        let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
-        if line.starts_with("listening on") {
-            let _ = Command::new("kill")
-                .args(["-KILL", &child.id().to_string()])
-                .status();
-            let _ = child.wait();
+        let report_arg = format!("json:{}", report.display());
+        let proxy = Running::start(&["--upstream", "http://127.0.0.1:9", "--report", &report_arg]);
+        if proxy.first_line.starts_with("listening on") {
+            proxy.signal("-KILL");
+            let _ = proxy.output();
             panic!("the proxy started although its report cannot be written");
         }
-        let output = exit_of(child, Duration::from_secs(60));
+        let output = proxy.exit_within(Duration::from_secs(60));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
         assert!(
@@ -1885,62 +1955,30 @@ mod cli {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn proxy_with_a_stalled_client_still_exits_and_writes_its_reports_after_sigint() {
         use std::io::Write;
-        let upstream = Server::start().await;
-        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
-        let dir = tempfile::tempdir().expect("a directory");
-        let json_report = dir.path().join("proxy.json");
+        let upstream = upstream_answering(40).await;
+        let json_report = JsonReport::new();
         let base = upstream.base();
-        let report_arg = format!("json:{}", json_report.display());
+        let report_arg = json_report.arg.clone();
         let (code, stderr) = tokio::task::spawn_blocking(move || {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
-                .args(["proxy", "--upstream", &base, "--shutdown-grace", "1"])
-                .args(["--report", &report_arg])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("the binary starts");
-            let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-            let mut line = String::new();
-            let _ = stdout.read_line(&mut line);
-            let base = line
-                .trim_end()
-                .strip_prefix("listening on ")
-                .map(str::to_string);
+            let proxy = Running::start(&[
+                "--upstream",
+                &base,
+                "--shutdown-grace",
+                "1",
+                "--report",
+                &report_arg,
+            ]);
             // Nothing may panic before the proxy is stopped: it would outlive the test.
+            let base = proxy.base();
             let stalled = base.as_ref().and_then(|base| {
                 let mut stream =
                     std::net::TcpStream::connect(base.trim_start_matches("http://")).ok()?;
                 stream.write_all(STALLED_POST).ok()?;
                 Some(stream)
             });
-            let answered = base.and_then(|base| {
-                let url = format!("{base}{TASK_PATH}");
-                std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .ok()?;
-                    runtime.block_on(async {
-                        Some(
-                            http()
-                                .get(url)
-                                .bearer_auth(KEY)
-                                .send()
-                                .await
-                                .ok()?
-                                .status()
-                                .as_u16(),
-                        )
-                    })
-                })
-                .join()
-                .ok()
-                .flatten()
-            });
-            let _ = Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status();
-            let output = exit_of(child, Duration::from_secs(120));
+            let answered = base.and_then(|base| ask(format!("{base}{TASK_PATH}")));
+            proxy.signal("-INT");
+            let output = proxy.exit_within(Duration::from_secs(120));
             drop(stalled);
             let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
             assert_eq!(answered, Some(200), "{stderr}");
@@ -1950,9 +1988,7 @@ mod cli {
         .expect("the run");
         assert_eq!(code, Some(0), "{stderr}");
         assert!(stderr.contains("connections were still open"), "{stderr}");
-        let report: Value =
-            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
-                .expect("JSON");
+        let report = json_report.read();
         assert_eq!(report["summary"]["valid"], 1, "{report}");
     }
 
@@ -1960,34 +1996,19 @@ mod cli {
     /// the exit code 1.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn proxy_exits_1_and_reports_an_upstream_fault() {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-        let base = format!("http://{}", closed.local_addr().expect("an address"));
-        drop(closed);
-        let dir = tempfile::tempdir().expect("a directory");
-        let json_report = dir.path().join("proxy.json");
-        let report_arg = format!("json:{}", json_report.display());
-        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
-            run(
-                &["--upstream", &base, "--report", &report_arg],
-                TASK_PATH,
-                "-TERM",
-            )
-        })
-        .await
-        .expect("the run");
+        let json_report = JsonReport::new();
+        let (status, code, stderr) = run(
+            &["--upstream", &closed_port(), "--report", &json_report.arg],
+            TASK_PATH,
+            "-TERM",
+        )
+        .await;
         assert_eq!(status, Some(502), "{stderr}");
         assert_eq!(code, Some(1), "{stderr}");
-        let report: Value =
-            serde_json::from_slice(&std::fs::read(&json_report).expect("the JSON report"))
-                .expect("JSON");
+        let report = json_report.read();
         let text = report.to_string();
         assert!(text.contains("upstream_failed"), "{report}");
         assert_eq!(report["summary"]["invalid"], 1, "{report}");
-    }
-
-    /// The JSON report at `path`.
-    fn json_report(path: &Path) -> Value {
-        serde_json::from_slice(&std::fs::read(path).expect("the JSON report")).expect("JSON")
     }
 
     /// Re-review finding 1 (through the command): a streamed body cut midway is an upstream
@@ -1995,30 +2016,18 @@ mod cli {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn finding_1_proxy_exits_1_when_a_streamed_body_is_cut_midway() {
         let upstream = Server::start().await;
-        upstream.script(
+        upstream.script("/files/v.mp4", vec![half_a_video()]);
+        let json_report = JsonReport::new();
+        let (status, code, stderr) = run(
+            &["--upstream", &upstream.base(), "--report", &json_report.arg],
             "/files/v.mp4",
-            vec![Step::Truncated {
-                declared: 1000,
-                body: b"half a video".to_vec(),
-            }],
-        );
-        let dir = tempfile::tempdir().expect("a directory");
-        let report_path = dir.path().join("proxy.json");
-        let report_arg = format!("json:{}", report_path.display());
-        let base = upstream.base();
-        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
-            run(
-                &["--upstream", &base, "--report", &report_arg],
-                "/files/v.mp4",
-                "-TERM",
-            )
-        })
-        .await
-        .expect("the run");
+            "-TERM",
+        )
+        .await;
         assert_eq!(status, Some(200), "{stderr}");
         assert_eq!(code, Some(1), "{stderr}");
         assert!(stderr.contains("1 upstream faults"), "{stderr}");
-        let report = json_report(&report_path);
+        let report = json_report.read();
         assert_eq!(report["summary"]["invalid"], 1, "{report}");
         let source = report["responses"][0]["source"]
             .as_str()
@@ -2036,17 +2045,13 @@ mod cli {
         let dir = tempfile::tempdir().expect("a directory");
         std::fs::create_dir_all(dir.path().join("rec").join("cassettes")).expect("cassettes/");
         let recording = dir.path().join("rec").to_string_lossy().into_owned();
-        let report_path = dir.path().join("proxy.json");
-        let report_arg = format!("json:{}", report_path.display());
-        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
-            run(
-                &["--replay", &recording, "--report", &report_arg],
-                "/v1/tasks/task-stale",
-                "-TERM",
-            )
-        })
-        .await
-        .expect("the run");
+        let json_report = JsonReport::new();
+        let (status, code, stderr) = run(
+            &["--replay", &recording, "--report", &json_report.arg],
+            "/v1/tasks/task-stale",
+            "-TERM",
+        )
+        .await;
         assert_eq!(status, Some(404), "{stderr}");
         assert_eq!(code, Some(1), "{stderr}");
         assert!(
@@ -2054,21 +2059,20 @@ mod cli {
             "{stderr}"
         );
         assert!(stderr.contains("1 not recorded"), "{stderr}");
-        let report = json_report(&report_path);
+        let report = json_report.read();
         assert_eq!(report["summary"]["invalid"], 1, "{report}");
         assert!(report.to_string().contains("not_recorded"), "{report}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn proxy_exits_0_after_sigterm_when_every_answer_kept_the_contract() {
-        let upstream = Server::start().await;
-        upstream.script(TASK_PATH, vec![Step::json(200, envelope(40, &json!({})))]);
-        let base = upstream.base();
-        let (status, code, stderr) = tokio::task::spawn_blocking(move || {
-            run(&["--upstream", &base, "--strict"], TASK_PATH, "-TERM")
-        })
-        .await
-        .expect("the run");
+        let upstream = upstream_answering(40).await;
+        let (status, code, stderr) = run(
+            &["--upstream", &upstream.base(), "--strict"],
+            TASK_PATH,
+            "-TERM",
+        )
+        .await;
         assert_eq!(status, Some(200), "{stderr}");
         assert_eq!(code, Some(0), "{stderr}");
         assert!(
