@@ -152,6 +152,8 @@ impl Run {
             }
         }
         let limits = self.contract.limits();
+        // Directory handles are held on this thread while the run lasts.
+        let _caching = super::opening::Caching::start();
         let keep = |p: &Path| {
             self.include.as_ref().is_none_or(|g| g.is_match(p))
                 && !self.exclude.as_ref().is_some_and(|g| g.is_match(p))
@@ -223,6 +225,7 @@ impl Run {
         } else {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(self.jobs.unwrap_or(0))
+                .start_handler(|_| super::opening::Caching::for_this_thread())
                 .build()
                 .map_err(|e| RunError::Threads(e.to_string()))?;
             // This thread queues batches on the pool, up to AHEAD more than the one it waits
