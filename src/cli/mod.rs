@@ -30,31 +30,44 @@ pub fn block_on<T>(
     }
 }
 
-/// Resolves on Ctrl-C or (on Unix) SIGTERM. A signal that cannot be listened to is left out
-/// rather than taken as a stop.
-pub async fn stop_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            eprintln!("warning: cannot listen for Ctrl-C: {e}");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Listens for Ctrl-C and (on Unix) SIGTERM from the moment it is called, inside the async
+/// runtime; the future resolves at the first of them. Call it before telling anyone the
+/// process is ready (`listening on ...`): a signal sent in between then stops the process
+/// cleanly rather than killing it. A signal that cannot be listened to is left out rather
+/// than taken as a stop.
+pub fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    () = ctrl_c => {}
-                    _ = term.recv() => {}
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind)
+                .inspect_err(|e| eprintln!("warning: cannot listen for {name}: {e}"))
+                .ok()
+        };
+        let (interrupt, terminate) = (
+            listen(SignalKind::interrupt(), "Ctrl-C"),
+            listen(SignalKind::terminate(), "SIGTERM"),
+        );
+        async move {
+            let received = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
-            }
-            Err(e) => {
-                eprintln!("warning: cannot listen for SIGTERM: {e}");
-                ctrl_c.await;
+            };
+            tokio::select! {
+                () = received(interrupt) => {}
+                () = received(terminate) => {}
             }
         }
     }
     #[cfg(not(unix))]
-    ctrl_c.await;
+    async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("warning: cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    }
 }

@@ -155,6 +155,9 @@ async fn serve(args: ProxyArgs, files: Vec<ReportFile>) -> ExitCode {
             eprintln!("  {answer}");
         }
     }
+    // Signals are listened for before the address is printed: a client may stop the
+    // proxy as soon as it reads it.
+    let stopped = super::stop_signal();
     let mut events = proxy.events();
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
@@ -162,7 +165,7 @@ async fn serve(args: ProxyArgs, files: Vec<ReportFile>) -> ExitCode {
         }
     });
     super::serve::print_listening(proxy.base_url());
-    super::stop_signal().await;
+    stopped.await;
     let report = proxy.shutdown().await;
     // The proxy is gone, so are the senders: the printer ends after the last event.
     let _ = printer.await;

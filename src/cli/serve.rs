@@ -179,6 +179,9 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
             return ExitCode::from(2);
         }
     };
+    // Signals are listened for before the address is printed: a client may stop the
+    // server as soon as it reads it.
+    let stopped = super::stop_signal();
     for skipped in server.skipped() {
         tracing::debug!(path = %skipped.path.display(), reason = %skipped.reason, "fixture not served");
     }
@@ -189,7 +192,7 @@ async fn serve(config: MockConfig, fixtures: PathBuf, scenario: Option<PathBuf>)
         server.skipped().len()
     );
     print_listening(server.base_url());
-    super::stop_signal().await;
+    stopped.await;
     match server.shutdown().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
