@@ -8,9 +8,10 @@ mod support;
 use foxapi_contract::mock::{MockConfig, MockServer};
 use foxapi_contract::ApiKey;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 use support::{Server, Step};
+use tempfile::TempDir;
 
 const KEY: &str = "sk-cli-task-SECRET-9731";
 
@@ -36,21 +37,76 @@ async fn mock() -> MockServer {
     .expect("the mock starts")
 }
 
-fn run(base: &str, key: &str, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
+/// The binary with `args`, as CI runs it against the API at `base` with `key`.
+fn foxapi(base: &str, key: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"));
+    command
         .args(args)
         .env("FOXAPI_BASE_URL", base)
         .env("FOXAPI_API_KEY", key)
-        .env("CI", "true")
-        .output()
-        .expect("runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .env("CI", "true");
+    command
+}
+
+/// The binary run to its end with `key` against `base`; [`KEY`] appears nowhere in its output.
+fn run(base: &str, key: &str, args: &[&str]) -> Output {
+    let output = foxapi(base, key, args).output().expect("runs");
+    let all = printed(&output);
     assert!(!all.contains(KEY), "the key leaked: {all}");
     output
+}
+
+/// All a run printed: its stdout, then its stderr.
+fn printed(output: &Output) -> String {
+    format!("{}{}", stdout(output), stderr(output))
+}
+
+/// What a run printed on stdout.
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a run printed on stderr.
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The run ended with exit `code`; when not, the failure shows its stderr.
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+}
+
+/// The run's stderr says `text`.
+fn assert_stderr_says(output: &Output, text: &str) {
+    assert!(stderr(output).contains(text), "{}", stderr(output));
+}
+
+/// The run's stderr does not show `secret`.
+fn assert_stderr_hides(output: &Output, secret: &str) {
+    assert!(!stderr(output).contains(secret), "{}", stderr(output));
+}
+
+/// `task wait ID` polling every 10ms for at most `timeout`, then downloading the results into
+/// `out`.
+fn wait_and_download<'a>(id: &'a str, timeout: &'a str, out: &'a Path) -> [&'a str; 9] {
+    [
+        "task",
+        "wait",
+        id,
+        "--interval",
+        "10ms",
+        "--timeout",
+        timeout,
+        "--download",
+        out.to_str().expect("utf8"),
+    ]
+}
+
+/// A temporary directory and, in it, the path of the `out` directory a download creates.
+fn download_dir() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    (dir, out)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,31 +115,16 @@ async fn get_exits_0_for_a_task_1_for_a_failed_one_2_for_401_and_404() {
     let base = server.base_url().to_string();
     let id = fixture_id("fixtures/valid/model/scribe-v2.json");
     let done = run(&base, KEY, &["task", "get", &id]);
-    assert_eq!(
-        done.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    assert_exit(&done, 0);
     let printed: serde_json::Value =
         serde_json::from_slice(&done.stdout).expect("the task as JSON");
     assert_eq!(printed["id"], id.as_str());
 
     let failed = fixture_id("fixtures/valid/quirk/failed-string-code.json");
-    assert_eq!(
-        run(&base, KEY, &["task", "get", &failed]).status.code(),
-        Some(1)
-    );
-    assert_eq!(
-        run(&base, KEY, &["task", "get", "task-unified-1-nosuchid"])
-            .status
-            .code(),
-        Some(2)
-    );
-    assert_eq!(
-        run(&base, "sk-wrong", &["task", "get", &id]).status.code(),
-        Some(2)
-    );
+    assert_exit(&run(&base, KEY, &["task", "get", &failed]), 1);
+    let missing = run(&base, KEY, &["task", "get", "task-unified-1-nosuchid"]);
+    assert_exit(&missing, 2);
+    assert_exit(&run(&base, "sk-wrong", &["task", "get", &id]), 2);
     server.shutdown().await.expect("stops");
 }
 
@@ -99,42 +140,17 @@ async fn a_server_that_is_not_there_exits_3() {
         KEY,
         &["task", "get", "task-unified-1-abcdefgh"],
     );
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_downloads_and_record_saves_a_clean_fixture() {
     let server = mock().await;
     let base = server.base_url().to_string();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, out) = download_dir();
     let id = fixture_id("fixtures/valid/model/patina-material.json");
-    let out = dir.path().join("out");
-    let waited = run(
-        &base,
-        KEY,
-        &[
-            "task",
-            "wait",
-            &id,
-            "--interval",
-            "10ms",
-            "--timeout",
-            "30s",
-            "--download",
-            out.to_str().expect("utf8"),
-        ],
-    );
-    assert_eq!(
-        waited.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&waited.stderr)
-    );
+    let waited = run(&base, KEY, &wait_and_download(&id, "30s", &out));
+    assert_exit(&waited, 0);
     let files: Vec<_> = std::fs::read_dir(&out)
         .expect("downloads")
         .map(|e| e.expect("entry").file_name())
@@ -147,12 +163,7 @@ async fn wait_downloads_and_record_saves_a_clean_fixture() {
         KEY,
         &["record", &id, "--out", recorded.to_str().expect("utf8")],
     );
-    assert_eq!(
-        saved.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&saved.stderr)
-    );
+    assert_exit(&saved, 0);
     let fixture = recorded.join("patina-material").join(format!("{id}.json"));
     let text =
         std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
@@ -178,23 +189,33 @@ fn envelope(status: &str, results: serde_json::Value, error: serde_json::Value) 
     .to_string()
 }
 
+/// A completed task envelope whose one result, a video, is at `url`.
+fn completed(url: &str) -> String {
+    envelope(
+        "completed",
+        serde_json::json!([{"url": url, "content_type": "video/mp4"}]),
+        serde_json::Value::Null,
+    )
+}
+
 /// The binary, started with `key` against `base`, its output collected off the runtime; a
 /// run that has not ended after a minute is killed and fails the test (a guard, not a
 /// measurement: the runs below end in about a second).
 async fn run_async(base: &str, key: &str, args: &[&str]) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
-        .args(args)
-        .env("FOXAPI_BASE_URL", base)
-        .env("FOXAPI_API_KEY", key)
-        .env("CI", "true")
+    finish(spawn(base, key, args)).await
+}
+
+/// The binary started with `key` against `base`, its stdout and stderr piped.
+fn spawn(base: &str, key: &str, args: &[&str]) -> Child {
+    foxapi(base, key, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("starts");
-    finish(child).await
+        .expect("starts")
 }
 
-async fn finish(child: std::process::Child) -> Output {
+/// The output of `child` once it has ended; killed, and the test failed, after a minute.
+async fn finish(child: Child) -> Output {
     let pid = child.id();
     let waiting = tokio::task::spawn_blocking(move || child.wait_with_output());
     match tokio::time::timeout(Duration::from_secs(60), waiting).await {
@@ -208,20 +229,12 @@ async fn finish(child: std::process::Child) -> Output {
 
 /// Every form in which `key` could have been printed: as is, JSON-escaped, Debug-escaped.
 fn assert_key_absent(output: &Output, key: &str) {
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let all = printed(output);
     let json = serde_json::to_string(key).expect("a string");
     let debug = format!("{key:?}");
     for form in [key, &json[1..json.len() - 1], &debug[1..debug.len() - 1]] {
         assert!(!all.contains(form), "the key leaked as {form}: {all}");
     }
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -283,34 +296,29 @@ async fn finding_1a_a_failed_tasks_message_echoing_the_key_never_reaches_the_ter
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_1c_a_short_key_is_refused_at_start_and_nothing_is_sent() {
     let server = Server::start().await;
-    let body = envelope(
-        "completed",
-        serde_json::json!([{"url": "https://cdn.example.com/v0e.mp4", "content_type": "video/mp4"}]),
-        serde_json::Value::Null,
-    );
+    let body = completed("https://cdn.example.com/v0e.mp4");
     server.script(TASK_PATH, vec![Step::json(200, body)]);
     for key in ["0", "e"] {
         let output = run_async(&server.base(), key, &["task", "get", ID]).await;
-        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-        assert!(
-            stderr(&output).contains("at least 8 characters"),
-            "{}",
-            stderr(&output)
-        );
+        assert_exit(&output, 2);
+        assert_stderr_says(&output, "at least 8 characters");
         assert!(output.stdout.is_empty());
     }
     assert_eq!(server.count(TASK_PATH), 0, "a refused key sends nothing");
 }
 
+/// A scripted server whose task is completed with one video, on the server itself at
+/// `/cdn/v.mp4` behind a signed URL; how the video answers is left to the test.
+async fn with_a_signed_video() -> Server {
+    let server = Server::start().await;
+    let body = completed(&server.url("/cdn/v.mp4?X-Amz-Signature=s3cr3t"));
+    server.script(TASK_PATH, vec![Step::json(200, body)]);
+    server
+}
+
 /// A server whose task is completed with one result that drips.
 async fn dripping() -> Server {
-    let server = Server::start().await;
-    let body = envelope(
-        "completed",
-        serde_json::json!([{"url": server.url("/cdn/v.mp4?X-Amz-Signature=s3cr3t"), "content_type": "video/mp4"}]),
-        serde_json::Value::Null,
-    );
-    server.script(TASK_PATH, vec![Step::json(200, body)]);
+    let server = with_a_signed_video().await;
     server.script(
         "/cdn/v.mp4",
         vec![Step::Drip {
@@ -324,31 +332,11 @@ async fn dripping() -> Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_5_wait_timeout_covers_a_dripping_download_and_leaves_no_part_file() {
     let server = dripping().await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("out");
-    let output = run_async(
-        &server.base(),
-        KEY,
-        &[
-            "task",
-            "wait",
-            ID,
-            "--interval",
-            "10ms",
-            "--timeout",
-            "2s",
-            "--download",
-            out.to_str().expect("utf8"),
-        ],
-    )
-    .await;
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("partial file was removed"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(!stderr(&output).contains("s3cr3t"), "{}", stderr(&output));
+    let (_dir, out) = download_dir();
+    let output = run_async(&server.base(), KEY, &wait_and_download(ID, "2s", &out)).await;
+    assert_exit(&output, 3);
+    assert_stderr_says(&output, "partial file was removed");
+    assert_stderr_hides(&output, "s3cr3t");
     assert!(names(&out).is_empty(), "{:?}", names(&out));
 }
 
@@ -357,27 +345,8 @@ async fn finding_5_wait_timeout_covers_a_dripping_download_and_leaves_no_part_fi
 async fn finding_5_sigint_during_a_download_removes_the_part_file() {
     let server = dripping().await;
     let mut events = server.events();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("out");
-    let child = Command::new(env!("CARGO_BIN_EXE_foxapi-contract"))
-        .args([
-            "task",
-            "wait",
-            ID,
-            "--interval",
-            "10ms",
-            "--timeout",
-            "10m",
-            "--download",
-            out.to_str().expect("utf8"),
-        ])
-        .env("FOXAPI_BASE_URL", server.base())
-        .env("FOXAPI_API_KEY", KEY)
-        .env("CI", "true")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
+    let (_dir, out) = download_dir();
+    let child = spawn(&server.base(), KEY, &wait_and_download(ID, "10m", &out));
     // The signal that the download is under way: the host has sent its first byte.
     loop {
         let event = tokio::time::timeout(Duration::from_secs(60), events.recv())
@@ -409,19 +378,13 @@ async fn finding_5_sigint_during_a_download_removes_the_part_file() {
         .expect("kill runs");
     assert!(sent.success());
     let output = finish(child).await;
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_exit(&output, 130);
     assert!(names(&out).is_empty(), "{:?}", names(&out));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_5_task_download_calls_a_close_delimited_cut_unverified_and_a_rerun_completes_it() {
-    let server = Server::start().await;
-    let body = envelope(
-        "completed",
-        serde_json::json!([{"url": server.url("/cdn/v.mp4?X-Amz-Signature=s3cr3t"), "content_type": "video/mp4"}]),
-        serde_json::Value::Null,
-    );
-    server.script(TASK_PATH, vec![Step::json(200, body)]);
+    let server = with_a_signed_video().await;
     server.script(
         "/cdn/v.mp4",
         vec![
@@ -433,19 +396,18 @@ async fn finding_5_task_download_calls_a_close_delimited_cut_unverified_and_a_re
             ),
         ],
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("out");
+    let (_dir, out) = download_dir();
     let args = ["task", "download", ID, "--out", out.to_str().expect("utf8")];
     let file = out.join(format!("{ID}-0.mp4"));
 
     let first = run_async(&server.base(), KEY, &args).await;
-    let printed = String::from_utf8_lossy(&first.stdout).into_owned();
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let printed = stdout(&first);
+    assert_exit(&first, 0);
     assert!(printed.contains("(5 bytes, unverified"), "{printed}");
 
     let second = run_async(&server.base(), KEY, &args).await;
-    let printed = String::from_utf8_lossy(&second.stdout).into_owned();
-    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    let printed = stdout(&second);
+    assert_exit(&second, 0);
     assert!(
         printed.contains("resumed") && printed.contains("(5 bytes appended, 10 bytes in all)"),
         "{printed}"
@@ -461,7 +423,7 @@ async fn finding_5_task_download_calls_a_close_delimited_cut_unverified_and_a_re
     assert_eq!(ranges, [None, Some("bytes=5-".to_string())]);
     for output in [&first, &second] {
         assert_key_absent(output, KEY);
-        assert!(!String::from_utf8_lossy(&output.stdout).contains("s3cr3t"));
+        assert!(!stdout(output).contains("s3cr3t"));
     }
 }
 
@@ -470,23 +432,15 @@ async fn finding_9_task_get_dot_dot_sends_nothing_and_a_base_url_password_is_ref
     let server = Server::start().await;
     for id in ["..", "."] {
         let output = run_async(&server.base(), KEY, &["task", "get", id]).await;
-        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-        assert!(stderr(&output).contains("task id"), "{}", stderr(&output));
+        assert_exit(&output, 2);
+        assert_stderr_says(&output, "task id");
     }
     assert!(server.received().is_empty(), "{:?}", server.received());
 
     let with_password = server.base().replace("http://", "http://me:hunter2-pw@");
     let output = run_async(&with_password, KEY, &["task", "get", ID]).await;
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("user name or password"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        !stderr(&output).contains("hunter2-pw"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exit(&output, 2);
+    assert_stderr_says(&output, "user name or password");
+    assert_stderr_hides(&output, "hunter2-pw");
     assert!(server.received().is_empty(), "{:?}", server.received());
 }

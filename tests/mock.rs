@@ -13,9 +13,11 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use TaskStatus::{Completed, Failed, Pending, Processing};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
 const BEARER: &str = "Bearer any-token";
@@ -85,7 +87,6 @@ async fn request(
     auth: Option<&str>,
     body: Option<&[u8]>,
 ) -> Reply {
-    let mut stream = TcpStream::connect(addr).await.expect("connect to the mock");
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(auth) = auth {
         head.push_str(&format!("Authorization: {auth}\r\n"));
@@ -99,7 +100,13 @@ async fn request(
     head.push_str("\r\n");
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(body.unwrap_or_default());
-    stream.write_all(&bytes).await.expect("send the request");
+    raw_exchange(addr, &bytes).await
+}
+
+/// Sends `bytes` on a new connection and reads until the mock closes it.
+async fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.expect("connect to the mock");
+    stream.write_all(bytes).await.expect("send the request");
     let mut raw = Vec::new();
     let mut chunk = [0u8; 8192];
     // A reset after a cut body ends the reading; what arrived before it is the answer.
@@ -110,6 +117,17 @@ async fn request(
         raw.extend_from_slice(&chunk[..n]);
     }
     parse(raw)
+}
+
+/// `GET` of `target` from the mock at `addr`, with `auth` as the Authorization header.
+async fn get(addr: SocketAddr, target: &str, auth: Option<&str>) -> Reply {
+    request(addr, "GET", target, auth, None).await
+}
+
+/// `POST` of the JSON `body` to `route` on the mock at `addr`, with `auth` as the
+/// Authorization header.
+async fn post(addr: SocketAddr, route: &str, auth: Option<&str>, body: &[u8]) -> Reply {
+    request(addr, "POST", route, auth, Some(body)).await
 }
 
 fn parse(raw: Vec<u8>) -> Reply {
@@ -150,18 +168,12 @@ async fn fetch(url: &str) -> Reply {
         "a URL off the loopback: {url}"
     );
     let addr = SocketAddr::from(([127, 0, 0, 1], url.port().expect("a port")));
-    request(addr, "GET", url.path(), None, None).await
+    get(addr, url.path(), None).await
 }
 
+/// `GET` of task `id`, as any client polls it.
 async fn poll(server: &MockServer, id: &str) -> Reply {
-    request(
-        server.addr(),
-        "GET",
-        &format!("/v1/tasks/{id}"),
-        Some(BEARER),
-        None,
-    )
-    .await
+    get(server.addr(), &format!("/v1/tasks/{id}"), Some(BEARER)).await
 }
 
 async fn submit(server: &MockServer, output_type: &str, model: &str) -> Reply {
@@ -172,14 +184,16 @@ async fn submit(server: &MockServer, output_type: &str, model: &str) -> Reply {
         _ => "/v1/llm/generations",
     };
     let body = json!({"model": model, "prompt": "a fox"}).to_string();
-    request(
-        server.addr(),
-        "POST",
-        route,
-        Some(BEARER),
-        Some(body.as_bytes()),
-    )
-    .await
+    post(server.addr(), route, Some(BEARER), body.as_bytes()).await
+}
+
+/// Submits a task of `model` and returns the id the mock gave it (the answer checked against
+/// the contract).
+async fn submitted_id(server: &MockServer, output_type: &str, model: &str) -> String {
+    submit(server, output_type, model).await.task()["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
 }
 
 async fn start(config: MockConfig) -> MockServer {
@@ -193,8 +207,31 @@ fn with_fixtures() -> MockConfig {
     }
 }
 
+/// A mock serving the shipped fixtures, its submitted tasks following `lifecycle`, on a manual
+/// clock that only `server.clock().advance` moves; result URLs work for `url_ttl` after their
+/// task completed.
+async fn on_a_manual_clock(lifecycle: Lifecycle, url_ttl: Duration) -> MockServer {
+    start(MockConfig {
+        clock: MockClock::manual(),
+        lifecycle,
+        url_ttl,
+        ..with_fixtures()
+    })
+    .await
+}
+
 fn status(task: &Value) -> TaskStatus {
     TaskStatus::from(task["status"].as_str().unwrap_or_default())
+}
+
+/// The string `field` of each result of `task` that has one, in order.
+fn results_field<'a>(task: &'a Value, field: &str) -> Vec<&'a str> {
+    task["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r[field].as_str())
+        .collect()
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -272,20 +309,10 @@ async fn every_valid_fixture_is_served_by_id_as_it_is_and_invalid_ones_never() {
 
 #[tokio::test]
 async fn result_urls_download_until_they_expire_then_answer_403() {
-    let clock = MockClock::manual();
-    let config = MockConfig {
-        clock: clock.clone(),
-        url_ttl: Duration::from_secs(60),
-        ..with_fixtures()
-    };
-    let server = start(config).await;
+    let server = on_a_manual_clock(Lifecycle::default(), Duration::from_secs(60)).await;
+    let clock = server.clock();
     let task = poll(&server, FLUX).await.task();
-    let urls: Vec<&str> = task["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .filter_map(|r| r["url"].as_str())
-        .collect();
+    let urls = results_field(&task, "url");
     assert_eq!(urls.len(), 2);
     for url in &urls {
         let file = fetch(url).await;
@@ -332,7 +359,7 @@ async fn run_to_the_end(
     for _ in 0..20 {
         let task = poll(server, &id).await.task();
         let progress = task["progress"].as_u64().expect("an integer progress");
-        if status(&task) == TaskStatus::Processing {
+        if status(&task) == Processing {
             assert!(
                 progress > last_progress && progress < 100,
                 "progress must rise: {last_progress} then {progress}"
@@ -405,13 +432,7 @@ async fn every_model_submitted_runs_pending_processing_completed_with_its_regist
             let (seen, task) = run_to_the_end(&server, output_type, model).await;
             assert_eq!(
                 seen,
-                [
-                    TaskStatus::Pending,
-                    TaskStatus::Pending,
-                    TaskStatus::Processing,
-                    TaskStatus::Processing,
-                    TaskStatus::Completed
-                ],
+                [Pending, Pending, Processing, Processing, Completed],
                 "{model} (results from samples: {from_samples})"
             );
             assert_eq!(task["progress"], 100);
@@ -424,12 +445,7 @@ async fn every_model_submitted_runs_pending_processing_completed_with_its_regist
 async fn a_submitted_task_takes_the_results_of_a_fixture_of_its_model() {
     let server = start(with_fixtures()).await;
     let (_, task) = run_to_the_end(&server, "image", "patina-pbr-maps").await;
-    let maps: Vec<&str> = task["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .filter_map(|r| r["map_type"].as_str())
-        .collect();
+    let maps = results_field(&task, "map_type");
     assert_eq!(
         maps,
         ["basecolor", "normal", "roughness", "metalness", "height"]
@@ -445,16 +461,7 @@ async fn the_quirk_reports_completed_without_results_before_the_results() {
     })
     .await;
     let (seen, task) = run_to_the_end(&server, "video", "lipsync-2").await;
-    assert_eq!(
-        seen,
-        [
-            TaskStatus::Pending,
-            TaskStatus::Pending,
-            TaskStatus::Completed,
-            TaskStatus::Completed,
-            TaskStatus::Completed
-        ]
-    );
+    assert_eq!(seen, [Pending, Pending, Completed, Completed, Completed]);
     assert_results_fit(&task).await;
     // The quirk's answers are valid, and warned about.
     let id = task["id"].as_str().expect("an id");
@@ -489,15 +496,7 @@ async fn a_model_scripted_to_fail_ends_failed_with_a_task_error() {
     })
     .await;
     let (seen, task) = run_to_the_end(&server, "image", "flux-1.1-pro").await;
-    assert_eq!(
-        seen,
-        [
-            TaskStatus::Pending,
-            TaskStatus::Pending,
-            TaskStatus::Processing,
-            TaskStatus::Failed
-        ]
-    );
+    assert_eq!(seen, [Pending, Pending, Processing, Failed]);
     assert_eq!(
         task["error"],
         json!({"message": "rejected by the mock", "type": "task_error", "code": "content_policy_violation"})
@@ -518,52 +517,27 @@ async fn sync_upstream_moves_a_processing_task_on_but_not_a_pending_one() {
         ..with_fixtures()
     })
     .await;
-    let id = submit(&server, "video", "lipsync-2").await.task()["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let sync = |id: &str| format!("/v1/tasks/{id}?sync_upstream=true");
-    let first = request(server.addr(), "GET", &sync(&id), Some(BEARER), None)
-        .await
-        .task();
+    let id = submitted_id(&server, "video", "lipsync-2").await;
+    let sync = |value: &str| format!("/v1/tasks/{id}?sync_upstream={value}");
+    let first = get(server.addr(), &sync("true"), Some(BEARER)).await.task();
     assert_eq!(
         first["status"], "pending",
         "a pending task has no upstream task to refresh"
     );
     assert_eq!(poll(&server, &id).await.task()["status"], "processing");
-    let synced = request(server.addr(), "GET", &sync(&id), Some(BEARER), None)
-        .await
-        .task();
+    let synced = get(server.addr(), &sync("true"), Some(BEARER)).await.task();
     assert_eq!(synced["status"], "completed");
     assert_results_fit(&synced).await;
     assert_eq!(server.polls(&id), Some(3));
-    let bad = request(
-        server.addr(),
-        "GET",
-        &format!("/v1/tasks/{id}?sync_upstream=yes"),
-        Some(BEARER),
-        None,
-    )
-    .await;
+    let bad = get(server.addr(), &sync("yes"), Some(BEARER)).await;
     assert_eq!(bad.error(400)["error"]["param"], "sync_upstream");
 }
 
 #[tokio::test]
 async fn a_timed_lifecycle_follows_the_clock_and_its_urls_expire_after_completion() {
-    let clock = MockClock::manual();
-    let config = MockConfig {
-        clock: clock.clone(),
-        lifecycle: Lifecycle::millis(4_000),
-        url_ttl: Duration::from_secs(10),
-        ..with_fixtures()
-    };
-    let server = start(config).await;
-    let id = submit(&server, "video", "seedance-2.0-text-to-video")
-        .await
-        .task()["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let server = on_a_manual_clock(Lifecycle::millis(4_000), Duration::from_secs(10)).await;
+    let clock = server.clock();
+    let id = submitted_id(&server, "video", "seedance-2.0-text-to-video").await;
     assert_eq!(poll(&server, &id).await.task()["status"], "pending");
     assert_eq!(
         poll(&server, &id).await.task()["status"],
@@ -593,17 +567,22 @@ async fn a_timed_lifecycle_follows_the_clock_and_its_urls_expire_after_completio
     fetch(&url).await.error(403);
 }
 
+/// The shipped fixtures, scripted by `scenario` as written to the scenario file at `path` and
+/// read back from it.
+fn scripted_by_file(path: &Path, scenario: &Value) -> MockConfig {
+    std::fs::write(path, scenario.to_string()).expect("written");
+    MockConfig {
+        scenario: Scenario::from_file(path).expect("a scenario"),
+        ..with_fixtures()
+    }
+}
+
 #[tokio::test]
 async fn a_scenario_file_scripts_a_fixture_task_and_refuses_unknown_ids() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("scenario.json");
     let scenario = json!({"tasks": {FLUX: {"lifecycle": {"pending": {"polls": 1}, "processing": {"polls": 1}}}}});
-    std::fs::write(&path, scenario.to_string()).expect("written");
-    let config = MockConfig {
-        scenario: Scenario::from_file(&path).expect("a scenario"),
-        ..with_fixtures()
-    };
-    let server = start(config).await;
+    let server = start(scripted_by_file(&path, &scenario)).await;
     let statuses: Vec<String> = {
         let mut out = Vec::new();
         for _ in 0..3 {
@@ -625,11 +604,7 @@ async fn a_scenario_file_scripts_a_fixture_task_and_refuses_unknown_ids() {
     );
 
     let unknown = json!({"tasks": {"task-unified-0-nothere": {}}});
-    std::fs::write(&path, unknown.to_string()).expect("written");
-    let config = MockConfig {
-        scenario: Scenario::from_file(&path).expect("a scenario"),
-        ..with_fixtures()
-    };
+    let config = scripted_by_file(&path, &unknown);
     let error = MockServer::start(config).await.expect_err("an unknown id");
     assert!(
         matches!(&error, MockError::UnknownTask { id } if id == "task-unified-0-nothere"),
@@ -681,7 +656,7 @@ async fn refusals_and_unknown_things_answer_section_4_bodies() {
     .await;
     let addr = server.addr();
     let task = format!("/v1/tasks/{FLUX}");
-    let ok = request(addr, "GET", &task, Some("Bearer sk-right"), None).await;
+    let ok = get(addr, &task, Some("Bearer sk-right")).await;
     assert_eq!(ok.task()["id"], FLUX);
     for auth in [
         None,
@@ -690,20 +665,18 @@ async fn refusals_and_unknown_things_answer_section_4_bodies() {
         Some("Basic c2s="),
         Some("Bearer "),
     ] {
-        let refused = request(addr, "GET", &task, auth, None).await.error(401);
+        let refused = get(addr, &task, auth).await.error(401);
         assert_eq!(refused["error"]["type"], "authentication_error", "{auth:?}");
     }
     let auth = Some("Bearer sk-right");
-    let missing = request(addr, "GET", "/v1/tasks/task-unified-0-nothere", auth, None)
+    let missing = get(addr, "/v1/tasks/task-unified-0-nothere", auth)
         .await
         .error(404);
     assert!(missing["error"]["message"]
         .as_str()
         .is_some_and(|m| m.contains("task-unified-0-nothere")));
-    request(addr, "GET", "/v1/nothing", auth, None)
-        .await
-        .error(404);
-    request(addr, "POST", "/v1/bogus/generations", auth, Some(b"{}"))
+    get(addr, "/v1/nothing", auth).await.error(404);
+    post(addr, "/v1/bogus/generations", auth, b"{}")
         .await
         .error(404);
     request(addr, "DELETE", &task, auth, None).await.error(405);
@@ -715,9 +688,7 @@ async fn refusals_and_unknown_things_answer_section_4_bodies() {
         br#"{"model": 7}"#,
         br#"{"model": "scribe-v2"}"#,
     ] {
-        let refused = request(addr, "POST", route, auth, Some(body))
-            .await
-            .error(400);
+        let refused = post(addr, route, auth, body).await.error(400);
         assert_eq!(
             refused["error"]["param"],
             "model",
@@ -725,15 +696,9 @@ async fn refusals_and_unknown_things_answer_section_4_bodies() {
             String::from_utf8_lossy(body)
         );
     }
-    let wrong_type = request(
-        addr,
-        "POST",
-        route,
-        auth,
-        Some(br#"{"model": "scribe-v2"}"#),
-    )
-    .await
-    .error(400);
+    let wrong_type = post(addr, route, auth, br#"{"model": "scribe-v2"}"#)
+        .await
+        .error(400);
     let message = wrong_type["error"]["message"].as_str().unwrap_or_default();
     assert!(
         message.contains("expected a model of type image") && message.contains("audio"),
@@ -749,24 +714,11 @@ async fn refusals_and_unknown_things_answer_section_4_bodies() {
 #[tokio::test]
 async fn without_a_key_any_bearer_token_passes_but_the_header_is_required() {
     let server = start(with_fixtures()).await;
-    request(
-        server.addr(),
-        "GET",
-        &format!("/v1/tasks/{FLUX}"),
-        Some("Bearer whatever"),
-        None,
-    )
-    .await
-    .task();
-    request(
-        server.addr(),
-        "GET",
-        &format!("/v1/tasks/{FLUX}"),
-        None,
-        None,
-    )
-    .await
-    .error(401);
+    let task = format!("/v1/tasks/{FLUX}");
+    get(server.addr(), &task, Some("Bearer whatever"))
+        .await
+        .task();
+    get(server.addr(), &task, None).await.error(401);
 }
 
 #[tokio::test]
@@ -828,6 +780,22 @@ async fn statuses_under(faults: Faults, seed: u64, n: usize) -> (Vec<u16>, MockS
     (statuses, server)
 }
 
+/// Faults that cut every answer's body short of the length its head promises.
+fn truncating_every_answer() -> Faults {
+    Faults {
+        truncate_rate: 1.0,
+        ..Faults::default()
+    }
+}
+
+/// Faults that close every connection without an answer, once the request is processed.
+fn dropping_every_answer() -> Faults {
+    Faults {
+        drop_rate: 1.0,
+        ..Faults::default()
+    }
+}
+
 #[tokio::test]
 async fn faults_are_drawn_at_their_rates_from_the_seed_and_reproduce() {
     let faults = Faults {
@@ -862,13 +830,7 @@ async fn a_truncated_body_is_a_prefix_and_a_dropped_connection_answers_nothing()
     let whole = poll(&server, FLUX).await;
     let whole_body = whole.task();
     server
-        .set_faults(
-            FLUX,
-            Some(Faults {
-                truncate_rate: 1.0,
-                ..Faults::default()
-            }),
-        )
+        .set_faults(FLUX, Some(truncating_every_answer()))
         .expect("faults set");
     for _ in 0..5 {
         let cut = poll(&server, FLUX).await;
@@ -889,13 +851,7 @@ async fn a_truncated_body_is_a_prefix_and_a_dropped_connection_answers_nothing()
         );
     }
     server
-        .set_faults(
-            FLUX,
-            Some(Faults {
-                drop_rate: 1.0,
-                ..Faults::default()
-            }),
-        )
+        .set_faults(FLUX, Some(dropping_every_answer()))
         .expect("faults set");
     let dropped = poll(&server, FLUX).await;
     assert_eq!(
@@ -915,12 +871,8 @@ async fn a_truncated_body_is_a_prefix_and_a_dropped_connection_answers_nothing()
 
 #[tokio::test]
 async fn a_lost_submit_answer_still_created_its_task() {
-    let faults = Faults {
-        drop_rate: 1.0,
-        ..Faults::default()
-    };
     let server = start(MockConfig {
-        faults,
+        faults: dropping_every_answer(),
         ..MockConfig::default()
     })
     .await;
@@ -954,7 +906,12 @@ async fn latency_delays_answers_without_changing_them() {
 // The key
 
 /// Records every tracing event and span field, as text.
-struct Recorder(std::sync::Arc<std::sync::Mutex<String>>);
+struct Recorder(std::sync::Arc<Mutex<String>>);
+
+/// The recorded text, even when a panic while recording poisoned its lock.
+fn lock(log: &Mutex<String>) -> MutexGuard<'_, String> {
+    log.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 struct Fields<'a>(&'a mut String);
 
@@ -969,26 +926,17 @@ impl tracing::Subscriber for Recorder {
         true
     }
     fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut log = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut log = lock(&self.0);
         span.record(&mut Fields(&mut log));
         tracing::span::Id::from_u64(1)
     }
     fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut log = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut log = lock(&self.0);
         values.record(&mut Fields(&mut log));
     }
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
-        let mut log = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut log = lock(&self.0);
         event.record(&mut Fields(&mut log));
         log.push('\n');
     }
@@ -999,7 +947,7 @@ impl tracing::Subscriber for Recorder {
 #[test]
 fn the_api_key_appears_in_no_answer_log_debug_or_error() {
     const KEY: &str = "sk-mock-SECRET-4242";
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let log = std::sync::Arc::new(Mutex::new(String::new()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1033,18 +981,11 @@ fn the_api_key_appears_in_no_answer_log_debug_or_error() {
                     "/v1/tasks/task-unified-0-nothere",
                     "/nowhere",
                 ] {
-                    let reply = request(server.addr(), "GET", target, auth, None).await;
+                    let reply = get(server.addr(), target, auth).await;
                     outputs.push(String::from_utf8_lossy(&reply.raw).to_string());
                 }
                 let body = br#"{"model": "flux-1.1-pro"}"#;
-                let reply = request(
-                    server.addr(),
-                    "POST",
-                    "/v1/images/generations",
-                    auth,
-                    Some(body),
-                )
-                .await;
+                let reply = post(server.addr(), "/v1/images/generations", auth, body).await;
                 outputs.push(String::from_utf8_lossy(&reply.raw).to_string());
             }
             let again = MockConfig {
@@ -1059,10 +1000,7 @@ fn the_api_key_appears_in_no_answer_log_debug_or_error() {
             outputs
         })
     });
-    let log = log
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
+    let log = lock(&log).clone();
     assert!(
         log.contains("mock answered"),
         "the recorder saw no events: {log}"
@@ -1139,21 +1077,6 @@ fn serve_prints_its_address_serves_the_fixtures_and_stops_on_sigterm() {
 // ---------------------------------------------------------------------------------------
 // Issue 10: hostile clients.
 
-/// Sends `bytes` on a new connection and reads until the mock closes it.
-async fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Reply {
-    let mut stream = TcpStream::connect(addr).await.expect("connect to the mock");
-    stream.write_all(bytes).await.expect("send");
-    let mut raw = Vec::new();
-    let mut chunk = [0u8; 8192];
-    while let Ok(n) = stream.read(&mut chunk).await {
-        if n == 0 {
-            break;
-        }
-        raw.extend_from_slice(&chunk[..n]);
-    }
-    parse(raw)
-}
-
 #[tokio::test]
 async fn finding_9_malformed_http_gets_a_section_4_body() {
     let server = start(MockConfig::default()).await;
@@ -1219,7 +1142,7 @@ async fn finding_9_a_half_open_connection_is_closed_after_the_header_read_timeou
         assert!(closed.is_ok(), "the mock keeps a half-open connection");
     }
     // The server still answers.
-    let reply = request(server.addr(), "GET", "/v1/tasks/x", Some(BEARER), None).await;
+    let reply = get(server.addr(), "/v1/tasks/x", Some(BEARER)).await;
     assert_eq!(reply.status, 404);
     server.shutdown().await.expect("stops");
 }
