@@ -30,11 +30,11 @@ pub fn block_on<T>(
     }
 }
 
-/// Listens for Ctrl-C and (on Unix) SIGTERM from the moment it is called, inside the async
-/// runtime; the future resolves at the first of them. Call it before telling anyone the
-/// process is ready (`listening on ...`): a signal sent in between then stops the process
-/// cleanly rather than killing it. A signal that cannot be listened to is left out rather
-/// than taken as a stop.
+/// Listens for Ctrl-C and (on Unix) SIGTERM; the future resolves at the first of them. On
+/// Unix the handlers are installed when it is called (inside the async runtime), elsewhere
+/// when the future is first polled. Call it before telling anyone the process is ready
+/// (`listening on ...`): a signal sent in between then stops the process cleanly rather than
+/// killing it. A signal that cannot be listened to is left out rather than taken as a stop.
 pub fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {

@@ -131,11 +131,10 @@ impl Client {
         let mut last_error: Option<Box<ClientError>> = None;
         loop {
             // The request gets what is left of the deadline, when that is less than the
-            // client's own timeout: a timeout then is the deadline's, not the server's.
+            // client's own timeout.
             let budget = deadline
                 .saturating_duration_since(Instant::now())
                 .max(MIN_DELAY);
-            let cut_short = budget < self.inner.request_timeout;
             requests = requests.saturating_add(1);
             let pause = match self.get_task_within(id, true, budget).await {
                 Ok(fetched) => {
@@ -162,8 +161,10 @@ impl Client {
                     last_error = None;
                     policy.interval.max(MIN_DELAY)
                 }
-                // Cut short by the deadline: the wait is over, with what came before.
-                Err(ClientError::Timeout { .. }) if cut_short => break,
+                // A timeout that came at the deadline is the deadline's, not the server's:
+                // the wait is over, with what came before. Any earlier timeout (a connect
+                // timeout, say) is retried below.
+                Err(ClientError::Timeout { .. }) if Instant::now() + MIN_DELAY >= deadline => break,
                 Err(error) if error.is_retryable() => {
                     let pause = policy.pause_after(&error, &mut backoff);
                     on_progress(Progress::Retrying {

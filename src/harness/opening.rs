@@ -24,17 +24,21 @@ pub(crate) fn open(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
-/// Directory handles held on the thread that made it, until it is dropped (when the
-/// handles are closed). A thread that lives only as long as a run calls
+/// Directory handles held on the thread that made it (it cannot be sent to another), until
+/// it is dropped (when the handles are closed). A thread that lives only as long as a run calls
 /// [`Caching::for_this_thread`] instead.
 #[must_use = "handles are held only while this lives"]
-pub(crate) struct Caching(());
+pub(crate) struct Caching(std::marker::PhantomData<*const ()>);
 
 impl Caching {
-    /// Holds directory handles on this thread from now until the value is dropped.
+    /// Holds directory handles on this thread from now until the value is dropped, none
+    /// from before (a run started within another's, after a change of working directory,
+    /// opens its own).
     pub(crate) fn start() -> Caching {
+        #[cfg(target_os = "linux")]
+        linux::DIRECTORY.take();
         Caching::for_this_thread();
-        Caching(())
+        Caching(std::marker::PhantomData)
     }
 
     /// Holds directory handles on this thread for as long as it lives: for threads a run

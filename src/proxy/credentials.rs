@@ -25,8 +25,8 @@ const CREDENTIAL_NAME_PARTS: &[&str] = &[
 
 /// Further parts of a JSON member name that mark it as holding a credential
 /// (`signature`, `aws_access_key_id`, `private_key`, `passwd`), beside
-/// [`CREDENTIAL_NAME_PARTS`]. The short names of signed-URL query parameters (`sig`, `st`,
-/// `key`, `policy`, `expires`, ...) are no part of it: as member names they are ordinary
+/// [`CREDENTIAL_NAME_PARTS`]. The other names of signed-URL query parameters (`st`, `sp`,
+/// `se`, `policy`, `expires`, ...) are no part of it: as member names they are ordinary
 /// data, and the signed URLs inside string values are masked on their own
 /// ([`crate::redact::mask_urls`]).
 const CREDENTIAL_MEMBER_PARTS: &[&str] = &[
@@ -103,19 +103,25 @@ pub(crate) fn merge(keys: &mut Vec<ApiKey>, more: impl IntoIterator<Item = ApiKe
     keys.sort_by_key(|k| std::cmp::Reverse(k.expose().len()));
 }
 
+/// Whole member names that hold a credential on their own (`{"key": "AIza..."}`,
+/// `{"auth": "sk-..."}`), beside the names that contain a credential word.
+const CREDENTIAL_MEMBER_NAMES: &[&str] = &["key", "auth", "sig", "sign"];
+
 /// Whether a JSON member of this name holds a secret: a name that contains a credential
 /// word ([`CREDENTIAL_NAME_PARTS`], [`CREDENTIAL_MEMBER_PARTS`]: `api_key`, `access_token`,
-/// `client_secret`, `password`, `authorization`, `signature`, ...), without case.
+/// `client_secret`, `password`, `authorization`, `signature`, ...) or is one of
+/// [`CREDENTIAL_MEMBER_NAMES`], without case.
 fn is_secret_member(name: &str) -> bool {
     let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
         std::borrow::Cow::Owned(name.to_ascii_lowercase())
     } else {
         std::borrow::Cow::Borrowed(name)
     };
-    CREDENTIAL_NAME_PARTS
-        .iter()
-        .chain(CREDENTIAL_MEMBER_PARTS)
-        .any(|part| name.contains(part))
+    CREDENTIAL_MEMBER_NAMES.contains(&name.as_ref())
+        || CREDENTIAL_NAME_PARTS
+            .iter()
+            .chain(CREDENTIAL_MEMBER_PARTS)
+            .any(|part| name.contains(part))
 }
 
 /// Whether member `name` of an object holds a secret: a secret name ([`is_secret_member`]),
@@ -284,8 +290,8 @@ mod tests {
     fn members_named_as_signed_url_parameters_are_data_and_credential_words_are_secrets() {
         let mut data = serde_json::json!({
             "st": "a", "sp": "b", "policy": "c", "expires": "d", "key_frames": "e",
-            "sig": "f", "key": "g", "auth": "h", "sign": "i", "se": "j", "sv": "k", "sr": "l",
-            "nested": [{"policy": "content-policy-v2", "key": "scene-key-1234"}]
+            "se": "j", "sv": "k", "sr": "l", "keys": "m", "author": "n", "signed": "o",
+            "nested": [{"policy": "content-policy-v2", "keyframe": "scene-key-1234"}]
         });
         let before = data.clone();
         assert!(secrets_in(&data).is_empty(), "{data}");
@@ -293,6 +299,10 @@ mod tests {
         assert_eq!(data, before, "every value kept");
 
         let mut secrets = serde_json::json!({
+            "key": "AIza-member-KEY0001",
+            "Auth": "sk-member-AUTH0002",
+            "sig": "sg-member-SIG00003",
+            "sign": "sn-member-SIGN0004",
             "api_key": "sk-member-KEY12345",
             "client_secret": "cs-member-SECRET99",
             "access_token": "at-member-TOKEN777",
@@ -307,15 +317,23 @@ mod tests {
         assert_eq!(
             found,
             [
+                "AIza-member-KEY0001",
                 "AKIA-member-000001",
                 "at-member-TOKEN777",
                 "cs-member-SECRET99",
+                "sg-member-SIG00003",
                 "sig-member-ABCDEF12",
+                "sk-member-AUTH0002",
                 "sk-member-KEY12345",
+                "sn-member-SIGN0004",
             ]
         );
-        assert_eq!(mask_secret_members(&mut secrets), 5);
+        assert_eq!(mask_secret_members(&mut secrets), 9);
         for name in [
+            "key",
+            "Auth",
+            "sig",
+            "sign",
             "api_key",
             "client_secret",
             "access_token",

@@ -103,7 +103,14 @@ pub(crate) fn inspect(
     let report = if check == Check::Envelope {
         match body.value() {
             Some(value) if reads_alike(contract, body.bytes, value) => {
-                contract.validate_value(value)
+                // An echo the text escaped its own way (`\u0073k-...`) shows in the value.
+                let mut value = Cow::Borrowed(value);
+                for key in keys {
+                    if holds(&value, key.expose()) {
+                        key.remove_echoes(value.to_mut());
+                    }
+                }
+                contract.validate_value(&value)
             }
             _ => contract.validate(body.bytes),
         }
@@ -123,6 +130,25 @@ pub(crate) fn inspect(
         }
     };
     Some(if strict { report.into_strict() } else { report })
+}
+
+/// Whether a string or member name of `value`, at any depth, holds `text`.
+fn holds(value: &Value, text: &str) -> bool {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) if s.contains(text) => return true,
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => {
+                if map.keys().any(|k| k.contains(text)) {
+                    return true;
+                }
+                stack.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether the contract's own reader takes `bytes` as serde_json took them to `value`: within
@@ -195,11 +221,12 @@ mod tests {
         let keys = std::slice::from_ref(&key);
         let deep = Contract::new().with_limits(crate::Limits::default().with_max_depth(3));
         let small = Contract::new().with_limits(crate::Limits::default().with_max_bytes(16));
-        let bodies: [&[u8]; 9] = [
+        // (An echo escaped otherwise than serde_json writes it is taken out of the value
+        // too, which validating the bytes does not do: the test after this loop.)
+        let bodies: [&[u8]; 8] = [
             fixture,
             br#"{"id": "t", "status": "done"}"#,
             br#"{"id": "sk-inspect-echo-77", "status": 1}"#,
-            br#"{"id": "\u0073k-inspect-echo-77"}"#,
             b"[1, 2]",
             b"{\"id\": ",
             b"  ",
@@ -232,15 +259,25 @@ mod tests {
                 }
             }
         }
-        let echoed = inspect(
-            Contract::global(),
-            Check::Envelope,
-            &Payload::read(br#"{"id": "sk-inspect-echo-77", "status": 1}"#),
-            keys,
-            false,
-        )
-        .expect("checked");
-        assert!(!format!("{echoed:?}").contains("sk-inspect-echo-77"));
+        for body in [
+            &br#"{"id": "sk-inspect-echo-77", "status": 1}"#[..],
+            // Escaped otherwise than serde_json writes it: found in the parsed value.
+            br#"{"id": "t", "status": "\u0073k-inspect-echo-77", "\u0073k-inspect-echo-77": 1}"#,
+        ] {
+            let echoed = inspect(
+                Contract::global(),
+                Check::Envelope,
+                &Payload::read(body),
+                keys,
+                false,
+            )
+            .expect("checked");
+            assert!(!echoed.errors.is_empty(), "{echoed:?}");
+            assert!(
+                !format!("{echoed:?}").contains("sk-inspect-echo-77"),
+                "{echoed:?}"
+            );
+        }
         assert!(inspect(
             Contract::global(),
             Check::Nothing,
