@@ -274,7 +274,7 @@ impl<'a> Object<'a, Scanned> for Members<'a> {
         let found = match *self {
             Members::Read(_, members) => members
                 .iter()
-                .find(|m| m.head.len == wanted.head.len && wanted.is(m.head, m.name.as_bytes()))
+                .find(|m| wanted.is(m.head, m.name.as_bytes()))
                 .map(|m| m.value),
             Members::Map(map) if map.len() > SCANNED_MEMBERS => map.get(&*wanted.text),
             Members::Map(map) => map

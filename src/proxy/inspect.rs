@@ -71,10 +71,10 @@ impl Check {
 /// The verdict on `body` (strict: warnings count as errors), after the echoes of the keys the
 /// request carried are taken out, so no quoted value shows one. `None` for [`Check::Nothing`].
 ///
-/// The body is judged from its one reading ([`Payload`]); it is read again only when its
-/// text held an echo (the text without it is read), or when it is no envelope the contract
-/// reads as serde_json did (not JSON, too large or too deep): the contract's own reader then
-/// says why, and where.
+/// The body is judged from its one reading ([`Payload`]), the echoes taken out of the value
+/// (however its text escaped them). Only an envelope the contract's own reader would not take
+/// as serde_json did (not JSON, too large or too deep) is read again, from its text without
+/// echoes, so that the reader says why, and where.
 pub(crate) fn inspect(
     contract: &Contract,
     check: Check,
@@ -82,54 +82,39 @@ pub(crate) fn inspect(
     keys: &[ApiKey],
     strict: bool,
 ) -> Option<Report> {
-    if check == Check::Nothing {
-        return None;
-    }
-    // Taken out only for an answer that is checked.
-    let mut clean = Cow::Borrowed(body.bytes);
-    for key in keys {
-        if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&clean) {
-            clean = Cow::Owned(scrubbed);
+    let report = match (check, &body.json) {
+        (Check::Nothing, _) => return None,
+        (Check::Envelope, Ok(value)) if reads_alike(contract, body.bytes, value) => {
+            contract.validate_value(&without_echoes(value, keys))
         }
-    }
-    let reread;
-    let body = match &clean {
-        Cow::Borrowed(_) => body,
-        Cow::Owned(clean) => {
-            reread = Payload::read(clean);
-            &reread
-        }
-    };
-    let report = if check == Check::Envelope {
-        match body.value() {
-            Some(value) if reads_alike(contract, body.bytes, value) => {
-                // An echo the text escaped its own way (`\u0073k-...`) shows in the value.
-                let mut value = Cow::Borrowed(value);
-                for key in keys {
-                    if holds(&value, key.expose()) {
-                        key.remove_echoes(value.to_mut());
-                    }
+        (Check::Envelope, _) => {
+            let mut text = Cow::Borrowed(body.bytes);
+            for key in keys {
+                if let Cow::Owned(scrubbed) = key.remove_echoes_bytes(&text) {
+                    text = Cow::Owned(scrubbed);
                 }
-                contract.validate_value(&value)
             }
-            _ => contract.validate(body.bytes),
+            contract.validate(&text)
         }
-    } else {
-        match &body.json {
-            Ok(value) => {
-                let mut value = value.clone();
-                for key in keys {
-                    key.remove_echoes(&mut value);
-                }
-                contract.validate_error_body(&value)
-            }
-            Err(e) => Report::refused(Issue::whole(
-                Rule::NotJson,
-                format!("expected a JSON error body (spec section 4), found {e}"),
-            )),
-        }
+        (Check::ErrorBody, Ok(value)) => contract.validate_error_body(&without_echoes(value, keys)),
+        (Check::ErrorBody, Err(e)) => Report::refused(Issue::whole(
+            Rule::NotJson,
+            format!("expected a JSON error body (spec section 4), found {e}"),
+        )),
     };
     Some(if strict { report.into_strict() } else { report })
+}
+
+/// `value` with every echo of `keys` taken out ([`ApiKey::remove_echoes`]); copied only when
+/// it holds one.
+fn without_echoes<'v>(value: &'v Value, keys: &[ApiKey]) -> Cow<'v, Value> {
+    let mut value = Cow::Borrowed(value);
+    for key in keys {
+        if holds(&value, key.expose()) {
+            key.remove_echoes(value.to_mut());
+        }
+    }
+    value
 }
 
 /// Whether a string or member name of `value`, at any depth, holds `text`.
